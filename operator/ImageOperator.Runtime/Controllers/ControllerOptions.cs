@@ -1,0 +1,25 @@
+using ImageOperator.Runtime.Informers;
+
+namespace ImageOperator.Runtime.Controllers;
+
+/// <summary>Settings of one controller (one entity type).</summary>
+public sealed record ControllerOptions
+{
+    /// <summary>Reconciles that may run at once (for different entities).</summary>
+    public int Workers { get; init; } = 2;
+
+    /// <summary>Informer settings: namespace, resync period, watch timeout.</summary>
+    public InformerOptions Informer { get; init; } = new();
+
+    /// <summary>Delay before the first retry of a failed reconcile; doubles per consecutive failure.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Upper bound of the retry delay of failed reconciles.</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// On shutdown (or loss of leadership), how long in-flight reconciles may run to completion before their
+    /// cancellation token fires.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
