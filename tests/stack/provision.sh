@@ -1,64 +1,145 @@
 #!/usr/bin/env bash
-# Installs every real component the tests and the local stack need, on a fresh Debian 12 machine with only
-# the .NET SDK: qemu-img (the oracle), etcd, Ceph RGW (S3) and a kube-apiserver built from Debian's
-# kubernetes source package. Idempotent and cached: a second run on the same machine takes seconds.
-# Prints nothing on stdout but the path of the kube-apiserver binary's folder (for KUBEBUILDER_ASSETS-like use).
+# Installs every real component the tests and the local stack need, on a fresh Debian 12 machine with only the
+# .NET SDK: qemu-img (the oracle), etcd, Ceph RGW (S3), kubectl, and a kube-apiserver built from Debian's
+# kubernetes source package (Debian ships no kube-apiserver binary).
+#
+# Idempotent and cached: a second run on the same machine takes about a second. Runs of several processes at
+# once are serialised by a lock. Progress goes to stderr; tool output goes to $CACHE/logs and is shown only on
+# failure. Stdout carries one line: the folder holding kube-apiserver and etcd (usable as KUBEBUILDER_ASSETS).
+# With KUBEBUILDER_ASSETS pointing at official envtest binaries, no kube-apiserver is built.
 set -euo pipefail
-log() { echo "[provision $(date +%T)] $*" >&2; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
 CACHE=${IMAGE_OPERATOR_CACHE:-$HOME/.cache/image-operator}
 K8S_VERSION=1.20.2
-BIN="$CACHE/kubernetes-$K8S_VERSION/bin"
-mkdir -p "$CACHE"
-
-# Honour official envtest binaries when a developer has them.
-if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] && [ -x "$KUBEBUILDER_ASSETS/etcd" ]; then
-  log "using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
-  NEED_APISERVER=0
-else
-  NEED_APISERVER=1
-fi
-
+BIN=$CACHE/kubernetes-$K8S_VERSION/bin
+LOGS=$CACHE/logs
+mkdir -p "$CACHE" "$LOGS"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-PKGS=(qemu-utils etcd-server ceph-mon ceph-osd radosgw ceph-common curl jq rsync python3 e2fsprogs fdisk shellcheck)
-[ "$NEED_APISERVER" = 1 ] && PKGS+=(golang-go dpkg-dev golang-github-modern-go-reflect2-dev)
-missing=()
-for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$NEED_APISERVER" = 1 ] && [ ! -f /etc/apt/sources.list.d/image-operator-src.sources ]; then
-    # deb-src entries mirroring the machine's deb entries, so that `apt-get source kubernetes` works.
-    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-      sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources | $SUDO tee /etc/apt/sources.list.d/image-operator-src.sources >/dev/null
-    else
-      grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' | $SUDO tee /etc/apt/sources.list.d/image-operator-src.list >/dev/null
-    fi
+
+exec 9>"$CACHE/provision.lock"
+flock 9
+
+# run_logged <logfile> <command...>: runs quietly; on failure shows the log's tail and stops.
+run_logged() {
+  local logfile=$1; shift
+  if ! "$@" >>"$logfile" 2>&1; then
+    log_tail "$logfile" 25
+    die "'$*' failed (full log: $logfile)"
   fi
-  log "installing ${missing[*]}"
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] && [ -x "$KUBEBUILDER_ASSETS/etcd" ]; then
+  BIN=$KUBEBUILDER_ASSETS
+  BUILD_APISERVER=0
+else
+  [ -z "${KUBEBUILDER_ASSETS:-}" ] || log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks kube-apiserver or etcd; building our own"
+  if [ -x "$BIN/kube-apiserver" ]; then BUILD_APISERVER=0; else BUILD_APISERVER=1; fi
 fi
 
-if [ "$NEED_APISERVER" = 1 ]; then
-  if [ ! -x "$BIN/kube-apiserver" ]; then
-    SRC="$CACHE/src"
-    mkdir -p "$SRC"
-    tree=$(find "$SRC" -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)
-    if [ -z "$tree" ]; then
-      log "fetching Debian's kubernetes source package"
-      (cd "$SRC" && apt-get source -qq kubernetes >&2)
-      tree=$(find "$SRC" -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)
-    fi
-    # Debian's vendored reflect2 crashes the server on the first custom object written (Go 1.19 map layout).
-    rsync -a --delete /usr/share/gocode/src/github.com/modern-go/reflect2/ "$tree/vendor/github.com/modern-go/reflect2/"
-    log "building kube-apiserver (several minutes on a cold cache)"
-    (cd "$tree" && CGO_ENABLED=0 make WHAT=cmd/kube-apiserver >&2)
-    mkdir -p "$BIN"
-    cp "$tree/_output/bin/kube-apiserver" "$BIN/kube-apiserver.tmp" && mv "$BIN/kube-apiserver.tmp" "$BIN/kube-apiserver"
-    # The Go build cache (~2 GB) is only worth keeping while the same tree is rebuilt; the binary is cached.
-    rm -rf "$tree/_output/local"
+# --- Debian packages ---
+PKGS=(qemu-utils etcd-server ceph-mon ceph-osd radosgw ceph-common curl openssl python3 jq rsync e2fsprogs fdisk shellcheck)
+command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
+[ "$BUILD_APISERVER" = 0 ] || PKGS+=(golang-go make dpkg-dev golang-github-modern-go-reflect2-dev)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+need_update=0
+if [ "$BUILD_APISERVER" = 1 ] && ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  # deb-src entries mirroring the machine's deb entries, so that `apt-get source kubernetes` works.
+  log "adding deb-src entries for Debian's kubernetes source package"
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+      $SUDO tee /etc/apt/sources.list.d/image-operator-src.sources >/dev/null
+  else
+    grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' | $SUDO tee /etc/apt/sources.list.d/image-operator-src.list >/dev/null
   fi
-  ln -sf "$(command -v etcd)" "$BIN/etcd"
-  ln -sf "$(command -v kubectl)" "$BIN/kubectl" 2>/dev/null || true
-  echo "$BIN"
-else
-  echo "$KUBEBUILDER_ASSETS"
+  need_update=1
 fi
+if [ "${#missing[@]}" -gt 0 ] || [ "$need_update" = 1 ]; then
+  log "apt-get update"
+  run_logged "$LOGS/apt.log" $SUDO apt-get update -q
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing ${missing[*]}"
+  run_logged "$LOGS/apt.log" $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# --- kube-apiserver from Debian's source package ---
+if [ "$BUILD_APISERVER" = 1 ]; then
+  SRC=$CACHE/src
+  mkdir -p "$SRC"
+  tree=$(find "$SRC" -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)
+  if [ -z "$tree" ]; then
+    log "fetching Debian's kubernetes source package"
+    (cd "$SRC" && run_logged "$LOGS/kube-apiserver-build.log" apt-get source -q kubernetes)
+    tree=$(find "$SRC" -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)
+    [ -n "$tree" ] || die "apt-get source kubernetes unpacked nothing into $SRC"
+  fi
+  # Debian's vendored reflect2 is too old for Go 1.19's map layout: the server crashes (SIGSEGV in
+  # runtime.mapiternext) on the first custom object written. Debian's packaged reflect2 1.0.2 works.
+  rsync -a --delete /usr/share/gocode/src/github.com/modern-go/reflect2/ "$tree/vendor/github.com/modern-go/reflect2/"
+  log "building kube-apiserver $K8S_VERSION (about 7 minutes on 2 cores; log: $LOGS/kube-apiserver-build.log)"
+  (cd "$tree" && run_logged "$LOGS/kube-apiserver-build.log" env CGO_ENABLED=0 make WHAT=cmd/kube-apiserver)
+  mkdir -p "$BIN"
+  cp "$tree/_output/bin/kube-apiserver" "$BIN/kube-apiserver.tmp"
+  mv "$BIN/kube-apiserver.tmp" "$BIN/kube-apiserver"
+  rm -f "$BIN/.self-checked"
+  # Only the binary is worth keeping: the tree and its Go cache take ~2.3 GB; the source archives are kept.
+  rm -rf "$tree"
+fi
+if [ "$BIN" != "${KUBEBUILDER_ASSETS:-}" ]; then
+  ln -sfn "$(command -v etcd)" "$BIN/etcd"
+fi
+
+# --- self-check of our build: a broken kube-apiserver only crashes on the first custom object written ---
+if [ "$BIN" != "${KUBEBUILDER_ASSETS:-}" ] && [ ! -f "$BIN/.self-checked" ]; then
+  log "self-check: starting the control plane and writing a custom object"
+  check_dir=$(mktemp -d "${TMPDIR:-/tmp}/image-operator-selfcheck.XXXXXX")
+  # shellcheck disable=SC2064 # expand now: the folder is fixed
+  trap "KEEP_STATE=0 bash '$STACK_DIR/apiserver-down.sh' '$check_dir' >/dev/null 2>&1 || true" EXIT
+  KUBEBUILDER_ASSETS=$BIN bash "$STACK_DIR/apiserver-up.sh" "$check_dir" >/dev/null
+  export KUBECONFIG=$check_dir/kubeconfig
+  crd=selfchecks.provision.imageoperator.io
+  if ! {
+    kubectl apply -f - <<CRD &&
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: $crd
+spec:
+  group: provision.imageoperator.io
+  names: {kind: SelfCheck, listKind: SelfCheckList, plural: selfchecks, singular: selfcheck}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, properties: {size: {type: integer}}}
+          status: {type: object, properties: {phase: {type: string}}}
+CRD
+      kubectl wait --for=condition=Established "crd/$crd" --timeout=60s &&
+      kubectl apply -f - <<OBJ &&
+apiVersion: provision.imageoperator.io/v1
+kind: SelfCheck
+metadata: {name: check, namespace: default}
+spec: {size: 1}
+OBJ
+      kubectl get selfchecks.provision.imageoperator.io check -n default -o name
+  } >"$LOGS/self-check.log" 2>&1; then
+    log_tail "$LOGS/self-check.log"
+    log_tail "$check_dir/kube-apiserver.log" 25
+    die "kube-apiserver in $BIN failed its self-check (a custom object could not be written)"
+  fi
+  touch "$BIN/.self-checked"
+  log "self-check passed"
+fi
+echo "$BIN"
