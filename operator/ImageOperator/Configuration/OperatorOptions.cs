@@ -1,0 +1,136 @@
+namespace ImageOperator.Configuration;
+
+/// <summary>
+/// Settings of the operator, bound from the <c>ImageOperator</c> section of the configuration (appsettings, the
+/// <c>--config</c> YAML or JSON file, <c>IMAGEOPERATOR__*</c> environment variables, the command line).
+/// </summary>
+public sealed class OperatorOptions
+{
+    /// <summary>Name of the configuration section.</summary>
+    public const string Section = "ImageOperator";
+
+    /// <summary>The S3 endpoints the operator may use; each plays the role of a region.</summary>
+    public IList<ObjectStoreOptions> ObjectStores { get; set; } = [];
+
+    /// <summary>Where imported images are stored.</summary>
+    public LibraryOptions Library { get; set; } = new();
+
+    /// <summary>Namespace to watch; null or empty watches all namespaces.</summary>
+    public string? WatchNamespace { get; set; }
+
+    /// <summary>Reconciles that may run at once, per controller.</summary>
+    public ConcurrencyOptions Concurrency { get; set; } = new();
+
+    /// <summary>Leader election between replicas.</summary>
+    public LeaderElectionOptions LeaderElection { get; set; } = new();
+
+    /// <summary>Port of <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c> (plain HTTP); 0 picks a free port.</summary>
+    public int MetricsPort { get; set; } = 8080;
+
+    /// <summary>Address the metrics and health port binds to.</summary>
+    public string MetricsBindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Interval of the informers' full resyncs.</summary>
+    public TimeSpan ResyncPeriod { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Smallest interval between two progress updates of one import or export.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The store named <paramref name="name"/>, or the default store (the first one) when null.</summary>
+    /// <exception cref="KeyNotFoundException">No store has that name.</exception>
+    public ObjectStoreOptions Store(string? name)
+    {
+        if (ObjectStores.Count == 0)
+        {
+            throw new KeyNotFoundException("no object store is configured (ImageOperator:ObjectStores)");
+        }
+
+        if (string.IsNullOrEmpty(name))
+        {
+            return ObjectStores[0];
+        }
+
+        return ObjectStores.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal))
+            ?? throw new KeyNotFoundException($"object store \"{name}\" is not configured");
+    }
+}
+
+/// <summary>One S3-compatible endpoint.</summary>
+public sealed class ObjectStoreOptions
+{
+    /// <summary>Name used by <c>store:</c> fields of the API.</summary>
+    public string Name { get; set; } = "default";
+
+    /// <summary>Base URL, e.g. <c>https://minio.minio.svc:9000</c>; its scheme decides TLS unless <see cref="UseTls"/> is set.</summary>
+    public string Endpoint { get; set; } = "";
+
+    /// <summary>Region put in request signatures.</summary>
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>Whether to use HTTPS; null follows the endpoint's scheme.</summary>
+    public bool? UseTls { get; set; }
+
+    /// <summary>PEM file (or PEM text) of the CA that signed the endpoint's certificate, when not a public CA.</summary>
+    public string? CaBundle { get; set; }
+
+    /// <summary>Secret holding the keys under <c>accessKey</c> and <c>secretKey</c>.</summary>
+    public SecretReference CredentialsSecret { get; set; } = new();
+
+    /// <summary>Other host names that designate this store in object-storage URLs (besides the endpoint's host).</summary>
+    public IList<string> Aliases { get; set; } = [];
+}
+
+/// <summary>A Secret by namespace and name.</summary>
+public sealed class SecretReference
+{
+    /// <summary>Namespace of the Secret.</summary>
+    public string Namespace { get; set; } = "image-operator-system";
+
+    /// <summary>Name of the Secret.</summary>
+    public string Name { get; set; } = "";
+}
+
+/// <summary>Where the operator keeps the disks of imported images.</summary>
+public sealed class LibraryOptions
+{
+    /// <summary>Object store of the library; null means the default store.</summary>
+    public string? Store { get; set; }
+
+    /// <summary>Bucket of the library; created at start-up when missing.</summary>
+    public string Bucket { get; set; } = "image-library";
+}
+
+/// <summary>Workers per controller.</summary>
+public sealed class ConcurrencyOptions
+{
+    /// <summary>Imports converting at once.</summary>
+    public int Imports { get; set; } = 2;
+
+    /// <summary>Exports converting at once.</summary>
+    public int Exports { get; set; } = 2;
+
+    /// <summary>CustomImage reconciles at once (short metadata work).</summary>
+    public int Images { get; set; } = 4;
+}
+
+/// <summary>Leader election through a coordination.k8s.io Lease.</summary>
+public sealed class LeaderElectionOptions
+{
+    /// <summary>Whether replicas elect a leader; only the leader runs controllers.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Namespace of the Lease.</summary>
+    public string Namespace { get; set; } = "image-operator-system";
+
+    /// <summary>Name of the Lease.</summary>
+    public string LeaseName { get; set; } = "image-operator-leader";
+
+    /// <summary>How long a lease stays valid without renewal.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the leader renews.</summary>
+    public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often candidates retry.</summary>
+    public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+}
