@@ -56,6 +56,13 @@ public sealed class CustomImageSpec
     public CpuArchitecture Architecture { get; set; } = CpuArchitecture.X86_64;
 
     /// <summary>
+    /// Hardware generation the image was built on (its drivers match it). The admission webhook checks each shape
+    /// compatibility entry against the hardware-generation matrix; omitted means unknown and no generation rule applies.
+    /// </summary>
+    [JsonPropertyName("builtOnHardwareGeneration")]
+    public HardwareGeneration? BuiltOnHardwareGeneration { get; set; }
+
+    /// <summary>
     /// Where the image came from. Platform, Marketplace and DerivedFromMarketplace images cannot be exported.
     /// </summary>
     [JsonPropertyName("origin")]

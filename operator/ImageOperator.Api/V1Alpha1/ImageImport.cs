@@ -70,6 +70,13 @@ public sealed class ImageImportSpec
     [JsonPropertyName("architecture")]
     public CpuArchitecture? Architecture { get; set; }
 
+    /// <summary>
+    /// Hardware generation the image was built on, copied to the created image; checked against the
+    /// hardware-generation matrix for every shape compatibility entry. Omitted means unknown.
+    /// </summary>
+    [JsonPropertyName("builtOnHardwareGeneration")]
+    public HardwareGeneration? BuiltOnHardwareGeneration { get; set; }
+
     /// <summary>Licence certification; required for Windows images.</summary>
     [JsonPropertyName("licenseAttestation")]
     public LicenseAttestation? LicenseAttestation { get; set; }

@@ -1,0 +1,123 @@
+using ImageOperator.Api.V1Alpha1;
+
+namespace ImageOperator.Webhooks;
+
+/// <summary>Whether a location is read (import) or written (export).</summary>
+public enum LocationUse
+{
+    /// <summary>An import reads one object.</summary>
+    Import,
+
+    /// <summary>An export writes one object; a bucket-level URL needs an object name.</summary>
+    Export,
+}
+
+/// <summary>
+/// SPEC §7: object-store locations and object-storage URLs. A URL that grants access (pre-authenticated or
+/// pre-signed) is a secret: it must come from a Secret, never sit in the spec. Messages never quote a URL.
+/// </summary>
+public static class LocationRules
+{
+    /// <summary>The longest object key S3 accepts, in UTF-8 bytes.</summary>
+    public const int MaxObjectKeyBytes = 1024;
+
+    /// <summary>Checks a bucket/object location at <paramref name="field"/>.</summary>
+    public static void CheckObjectStore(AdmissionFindings findings, string field, ObjectStoreLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        ArgumentNullException.ThrowIfNull(location);
+        CheckObjectKey(findings, $"{field}.object", location.Object);
+    }
+
+    /// <summary>
+    /// Checks a URL location at <paramref name="field"/>: syntax, no credentials in plain sight, the referenced
+    /// Secret and key exist. Returns the parsed URL when it could be read.
+    /// </summary>
+    public static async ValueTask<ObjectUrl?> CheckUrlAsync(
+        AdmissionFindings findings,
+        string field,
+        UrlLocation location,
+        string @namespace,
+        LocationUse use,
+        IAdmissionLookup lookup,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(lookup);
+        if ((location.Url is null) == (location.SecretRef is null))
+        {
+            findings.Deny(field, "set exactly one of url and secretRef");
+            return null;
+        }
+
+        string text, urlField;
+        if (location.SecretRef is { } secretRef)
+        {
+            urlField = $"{field}.secretRef";
+            var secret = await lookup.FindSecretValueAsync(@namespace, secretRef.Name, secretRef.Key, cancellationToken).ConfigureAwait(false);
+            if (!secret.SecretExists)
+            {
+                findings.Deny($"{urlField}.name", $"Secret '{secretRef.Name}' does not exist in namespace '{@namespace}'");
+                return null;
+            }
+
+            if (string.IsNullOrWhiteSpace(secret.Value))
+            {
+                findings.Deny($"{urlField}.key", $"Secret '{secretRef.Name}' has no (or an empty) key '{secretRef.Key}'");
+                return null;
+            }
+
+            text = secret.Value.Trim();
+        }
+        else
+        {
+            urlField = $"{field}.url";
+            text = location.Url!;
+        }
+
+        var url = ObjectUrl.TryParse(text, out var problem);
+        if (url is null)
+        {
+            findings.Deny(urlField, location.SecretRef is null ? $"the URL {problem}" : $"the URL held in the Secret {problem}");
+            return null;
+        }
+
+        if (url.GrantsAccess && location.SecretRef is null)
+        {
+            findings.Deny(urlField, "is a pre-authenticated (pre-signed) URL, which grants access and is shown once: store it in a Secret and refer to it with secretRef");
+        }
+
+        if (!url.IsEncrypted)
+        {
+            findings.Warn(urlField, "uses plain http: the image travels unencrypted");
+        }
+
+        if (use == LocationUse.Import && url.IsBucketLevel)
+        {
+            findings.Deny(urlField, "names a bucket but no object; an import reads one object (…/o/<object> or /<bucket>/<object>)");
+        }
+        else if (!url.IsBucketLevel)
+        {
+            CheckObjectKey(findings, urlField, url.Object);
+        }
+
+        return url;
+    }
+
+    private static void CheckObjectKey(AdmissionFindings findings, string field, string key)
+    {
+        if (key.Length == 0)
+        {
+            findings.Deny(field, "the object name is empty");
+        }
+        else if (System.Text.Encoding.UTF8.GetByteCount(key) > MaxObjectKeyBytes)
+        {
+            findings.Deny(field, $"the object name is longer than {MaxObjectKeyBytes} bytes");
+        }
+        else if (key.Any(char.IsControl))
+        {
+            findings.Deny(field, "the object name contains control characters");
+        }
+    }
+}
