@@ -1,0 +1,104 @@
+namespace ImageOperator.Storage;
+
+/// <summary>
+/// The object stores named in the operator configuration, with their resolved credentials, and the entry point
+/// to open any <see cref="ObjectLocation"/> for reading. Thread-safe; stores can be replaced (credential rotation).
+/// </summary>
+public sealed class ObjectStoreRegistry : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, ObjectStore> _stores = new(StringComparer.Ordinal);
+    private readonly HttpClient _publicHttp;
+
+    /// <summary>Creates an empty registry; URLs on unconfigured hosts are fetched with <paramref name="publicHttp"/> (system trust).</summary>
+    public ObjectStoreRegistry(HttpClient? publicHttp = null) =>
+        _publicHttp = publicHttp ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>Names of the configured stores.</summary>
+    public IReadOnlyList<string> Names
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _stores.Keys.Order(StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    /// <summary>Adds or replaces the store <paramref name="options"/> names.</summary>
+    public ObjectStore Configure(ObjectStoreOptions options, ObjectStoreCredentials credentials)
+    {
+        var store = new ObjectStore(options, credentials);
+        lock (_lock)
+        {
+            // A replaced store may still serve reads in flight: it is not disposed under them.
+            _stores[store.Name] = store;
+        }
+
+        return store;
+    }
+
+    /// <summary>The store named <paramref name="name"/>.</summary>
+    /// <exception cref="ObjectStorageException">No such store (<see cref="ObjectStorageError.InvalidLocation"/>), naming the configured ones.</exception>
+    public ObjectStore Get(string name)
+    {
+        lock (_lock)
+        {
+            if (_stores.TryGetValue(name, out var store))
+            {
+                return store;
+            }
+        }
+
+        var known = Names;
+        throw new ObjectStorageException(
+            ObjectStorageError.InvalidLocation,
+            $"No object store named '{name}' is configured ({(known.Count == 0 ? "none is" : "configured: " + string.Join(", ", known))}).");
+    }
+
+    /// <summary>The configured store whose endpoint <paramref name="url"/> points at, if any.</summary>
+    public ObjectStore? FindByEndpoint(Uri url)
+    {
+        lock (_lock)
+        {
+            return _stores.Values.FirstOrDefault(s => s.Serves(url));
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="location"/> for ranged reads: a store object with the store's credentials; a plain URL
+    /// on a configured store's endpoint likewise (bucket and key from its path); a pre-signed or pre-authenticated
+    /// URL as given, trusting the CA of the store it points at when there is one.
+    /// </summary>
+    public Task<S3RangeReader> OpenReadAsync(ObjectLocation location, RangeReaderOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        switch (location.Kind)
+        {
+            case ObjectLocationKind.Store:
+                return Get(location.Store!).OpenReadAsync(location.Bucket, location.Key, options, cancellationToken);
+            case ObjectLocationKind.Url when location.ObjectNamespace is null && FindByEndpoint(location.Url!) is { } store:
+                return store.OpenReadAsync(location.Bucket, location.Key, options, cancellationToken);
+            default:
+                var http = FindByEndpoint(location.Url!)?.Http ?? _publicHttp;
+                return S3RangeReader.OpenUrlAsync(http, location, options, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var store in _stores.Values)
+            {
+                store.Dispose();
+            }
+
+            _stores.Clear();
+        }
+
+        _publicHttp.Dispose();
+    }
+}
