@@ -1,0 +1,52 @@
+using System.IO.Compression;
+
+namespace ImageOperator.DiskFormats.Conversion;
+
+/// <summary>Formats the converter writes.</summary>
+public enum OutputFormat
+{
+    /// <summary>Plain disk bytes, sparse where the disk reads zeros.</summary>
+    Raw,
+
+    /// <summary>QCOW2 v3, 64 KiB clusters; compressed with <see cref="ConversionOptions.Compress"/>.</summary>
+    Qcow2,
+
+    /// <summary>streamOptimized VMDK (always compressed).</summary>
+    Vmdk,
+
+    /// <summary>Dynamic VDI, 1 MiB blocks.</summary>
+    Vdi,
+
+    /// <summary>Dynamic VHD, 2 MiB blocks.</summary>
+    Vhd,
+
+    /// <summary>Fixed VHD: the raw disk plus a footer.</summary>
+    VhdFixed,
+
+    /// <summary>The <c>.oci</c> archive: <c>metadata.json</c> and a QCOW2 (compressed with <see cref="ConversionOptions.Compress"/>).</summary>
+    Oci,
+}
+
+/// <summary>What to write.</summary>
+public sealed record ConversionOptions
+{
+    /// <summary>The output format.</summary>
+    public required OutputFormat Format { get; init; }
+
+    /// <summary>Compress QCOW2 clusters (also inside <c>.oci</c>). VMDK output is always compressed; other formats ignore it.</summary>
+    public bool Compress { get; init; }
+
+    /// <summary>Deflate effort. <see cref="CompressionLevel.Fastest"/> (zlib level 1) is several times faster than qemu's default level for a few percent more output.</summary>
+    public CompressionLevel CompressionLevel { get; init; } = CompressionLevel.Fastest;
+
+    /// <summary>Metadata embedded in a QCOW2 header extension or the <c>.oci</c> JSON entry; other formats ignore it.</summary>
+    public ImageMetadata? Metadata { get; init; }
+
+    /// <summary>Compute the SHA-256 of the output (costs one hash pass over every byte written, zeros included).</summary>
+    public bool ComputeSha256 { get; init; } = true;
+}
+
+/// <summary>The outcome of a conversion.</summary>
+/// <param name="BytesWritten">Length of the output, holes included.</param>
+/// <param name="Sha256">SHA-256 of the output, or null when not requested.</param>
+public sealed record ConversionResult(long BytesWritten, byte[]? Sha256);

@@ -1,0 +1,106 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using ImageOperator.DiskFormats.Compression;
+using ImageOperator.DiskFormats.Formats.Oci;
+using ImageOperator.DiskFormats.Formats.Qcow2;
+using ImageOperator.DiskFormats.Formats.Raw;
+using ImageOperator.DiskFormats.Formats.Vdi;
+using ImageOperator.DiskFormats.Formats.Vhd;
+using ImageOperator.DiskFormats.Formats.Vmdk;
+
+namespace ImageOperator.DiskFormats.Conversion;
+
+/// <summary>
+/// Converts an opened <see cref="DiskImage"/> to any output format, streaming into an <see cref="IImageSink"/>
+/// with memory bounded by a few MiB whatever the disk size.
+/// </summary>
+/// <remarks>
+/// Formats whose maps precede the data (uncompressed QCOW2, dynamic VDI and VHD, <c>.oci</c> with an
+/// uncompressed QCOW2) read the source twice: a pre-scan finds the non-zero 64 KiB units, then the output is
+/// written in one forward pass. RAW, fixed VHD, VMDK and compressed QCOW2 read it once.
+/// <para>
+/// SHA-256: computed in write order as the bytes go out. A compressed QCOW2 (alone or in <c>.oci</c>) rewrites
+/// its head at the end, and SHA-256 cannot absorb a changed prefix after the fact, so for those outputs the
+/// digest is computed after completion by reading the output back through
+/// <see cref="IHeadPatchSink.ReadCompletedAsync"/>.
+/// </para>
+/// The sink is completed only when everything succeeded; on failure or cancellation the caller disposes it,
+/// which discards the partial output.
+/// </remarks>
+public static class DiskImageConverter
+{
+    /// <summary>Writes <paramref name="source"/> to <paramref name="sink"/> in the format of <paramref name="options"/> and completes the sink.</summary>
+    public static async Task<ConversionResult> ConvertAsync(
+        DiskImage source, IImageSink sink, ConversionOptions options, IProgress<ConversionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(options);
+        if (sink.Position != 0)
+        {
+            throw new ArgumentException("The sink must be empty.", nameof(sink));
+        }
+
+        var tracker = new ProgressTracker(progress, source.VirtualSize);
+        int? compression = options.Compress || options.Format == OutputFormat.Vmdk ? Deflater.LevelOf(options.CompressionLevel) : null;
+        var compressedQcow2 = compression is not null && options.Format is OutputFormat.Qcow2 or OutputFormat.Oci;
+        AllocationMap? map = null;
+        if (options.Format is OutputFormat.Vdi or OutputFormat.Vhd || (options.Format is OutputFormat.Qcow2 or OutputFormat.Oci && !compressedQcow2))
+        {
+            tracker.Begin(ConversionPhase.Scanning);
+            map = await AllocationMap.ScanAsync(source, tracker, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var output = new ImageOutput(sink, options.ComputeSha256);
+        tracker.Begin(ConversionPhase.Writing);
+        var write = options.Format switch
+        {
+            OutputFormat.Raw => RawWriter.WriteAsync(source, output, tracker, cancellationToken),
+            OutputFormat.VhdFixed => VhdWriter.WriteFixedAsync(source, output, tracker, cancellationToken),
+            OutputFormat.Vhd => VhdWriter.WriteDynamicAsync(source, map!, output, tracker, cancellationToken),
+            OutputFormat.Vdi => new VdiWriter(map!).WriteAsync(source, output, tracker, cancellationToken),
+            OutputFormat.Vmdk => new VmdkStreamWriter(source.VirtualSize, compression!.Value).WriteAsync(source, output, tracker, cancellationToken),
+            OutputFormat.Qcow2 when compressedQcow2 => new Qcow2CompressedWriter(source.VirtualSize, options.Metadata, compression!.Value).WriteAsync(source, output, tracker, cancellationToken),
+            OutputFormat.Qcow2 => new Qcow2Writer(map!, options.Metadata).WriteAsync(source, output, tracker, cancellationToken),
+            OutputFormat.Oci => OciWriter.WriteAsync(source, map, options.Metadata ?? new ImageMetadata(), compressedQcow2 ? compression : null, output, tracker, cancellationToken),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Format, "Unknown output format."),
+        };
+        await write.ConfigureAwait(false);
+
+        var length = output.Position;
+        var digest = output.InOrderDigest();
+        await sink.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        if (options.ComputeSha256 && output.HeadPatched)
+        {
+            digest = await ReadBackDigestAsync((IHeadPatchSink)sink, length, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ConversionResult(length, digest);
+    }
+
+    private static async Task<byte[]> ReadBackDigestAsync(IHeadPatchSink sink, long length, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(SourceStreamer.ChunkSize);
+        try
+        {
+            for (var offset = 0L; offset < length;)
+            {
+                var read = await sink.ReadCompletedAsync(offset, buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - offset)), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new IOException($"The completed output ends at byte {offset}, before its length {length}.");
+                }
+
+                hash.AppendData(buffer, 0, read);
+                offset += read;
+            }
+
+            return hash.GetHashAndReset();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
