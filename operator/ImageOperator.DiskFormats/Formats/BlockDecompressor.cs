@@ -46,30 +46,19 @@ internal static class BlockDecompressor
                 ImageThrowHelper.ThrowMalformed($"the compressed {where} inflates to {filled} bytes, less than the {blockSize}-byte block");
             }
 
-            if (filled == blockSize && ProducesMore(inflater))
+            // A deflate stream ends with its final block, so anything more it yields is output beyond the block. A zstd
+            // cluster is followed by the next cluster's frame (qemu packs them byte by byte), so there the bound is
+            // simply that no more than one block is ever pulled from the decompressor.
+            if (filled == blockSize && codec != Codec.Zstd && inflater.Read(stackalloc byte[1]) > 0)
             {
                 ImageThrowHelper.ThrowLimitExceeded($"the compressed {where} inflates beyond the {blockSize}-byte block (decompression bomb)");
             }
         }
-        catch (Exception e) when (e is InvalidDataException or ZstdException)
+        catch (Exception e) when (e is InvalidDataException or ZstdException or EndOfStreamException)
         {
             throw new DiskImageException(ImageProblem.Malformed, $"the compressed {where} is not a valid {codec} stream: {e.Message}", e);
         }
 
         return block;
-    }
-
-    private static bool ProducesMore(Stream inflater)
-    {
-        Span<byte> probe = stackalloc byte[1];
-        try
-        {
-            return inflater.Read(probe) > 0;
-        }
-        catch (ZstdException)
-        {
-            // The block is complete and what follows the frame is sector padding, not another frame.
-            return false;
-        }
     }
 }
