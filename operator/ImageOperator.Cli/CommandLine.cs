@@ -11,7 +11,7 @@ internal static class CommandLine
 {
     private const string Usage = """
         usage: image-operator <command> [options]
-          info    [-f FORMAT] IMAGE                             describe a disk image
+          info    [--output human|json] [-f FORMAT] IMAGE      describe and inspect a disk image
           convert [-f FORMAT] -O FORMAT [-c] SOURCE DESTINATION convert a disk image
         formats: raw, qcow2, vmdk, vdi, vhd (alias vpc), vhd-fixed (output only), oci
         """;
