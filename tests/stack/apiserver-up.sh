@@ -70,7 +70,7 @@ start_control_plane() {
     --token-auth-file="$PKI/tokens.csv" --authorization-mode=RBAC \
     --service-account-issuer=https://kubernetes.default.svc --service-account-key-file="$PKI/sa.pub" \
     --service-account-signing-key-file="$PKI/sa.key" --service-cluster-ip-range=10.0.0.0/24 --profiling=false
-  wait_daemon kube-apiserver 90 "$STATE/kube-apiserver.log" readyz "$URL"
+  wait_daemon kube-apiserver 180 "$STATE/kube-apiserver.log" readyz "$URL"
 }
 
 # A port picked as free can be taken before the daemon binds it; a failed start is retried on new ports.

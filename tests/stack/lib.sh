@@ -44,10 +44,11 @@ log_tail() {
   tail -n "${2:-15}" "$1" | sed 's/^/    /' >&2
 }
 
-# start_daemon <name> <logfile> <command...>: runs the command in its own session with stdin closed.
+# start_daemon <name> <logfile> <command...>: runs the command in its own session, stdin and the provisioning lock
+# (fd 9) closed, output appended to the log file.
 start_daemon() {
   local name=$1 logfile=$2; shift 2
-  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
   echo "$name $!" >>"$STATE/pids"
 }
 

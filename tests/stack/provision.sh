@@ -39,9 +39,9 @@ else
 fi
 
 # --- Debian packages ---
-PKGS=(qemu-utils etcd-server ceph-mon ceph-osd radosgw ceph-common curl openssl python3 jq rsync e2fsprogs fdisk shellcheck)
+PKGS=(make qemu-utils etcd-server ceph-mon ceph-osd radosgw ceph-common curl openssl python3 jq rsync e2fsprogs fdisk shellcheck)
 command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
-[ "$BUILD_APISERVER" = 0 ] || PKGS+=(golang-go make dpkg-dev golang-github-modern-go-reflect2-dev)
+[ "$BUILD_APISERVER" = 0 ] || PKGS+=(golang-go dpkg-dev golang-github-modern-go-reflect2-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

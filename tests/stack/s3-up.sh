@@ -110,7 +110,7 @@ CONF
   wait_daemon ceph-osd 60 "$STATE/log/osd.$osd_id.log" osd_is_up || return 1
 
   start_daemon radosgw "$STATE/log/rgw.stderr" radosgw -f -c "$CONF" -n client.rgw.a
-  wait_daemon radosgw 90 "$STATE/log/client.rgw.a.log" rgw_answers "http://127.0.0.1:$RGW_PORT"
+  wait_daemon radosgw 180 "$STATE/log/client.rgw.a.log" rgw_answers "http://127.0.0.1:$RGW_PORT"
 }
 
 # A port picked as free can be taken before the daemon binds it; a failed start is retried on new ports.
