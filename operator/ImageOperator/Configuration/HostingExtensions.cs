@@ -1,5 +1,8 @@
 using System.Net;
+using ImageOperator.Api.V1Alpha1;
 using ImageOperator.Controllers;
+using ImageOperator.Runtime.Controllers;
+using ImageOperator.Runtime.Informers;
 using ImageOperator.Runtime.Hosting;
 using k8s;
 using Microsoft.Extensions.Options;
@@ -67,7 +70,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(KubernetesConfiguration(builder.Configuration["Kubernetes:Kubeconfig"])));
-        builder.Services.AddSingleton<ObjectStoreCredentials>();
+        builder.Services.AddSingleton<ObjectStores>();
         builder.Services.AddSingleton<ImageMetrics>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
@@ -88,8 +91,24 @@ public static class HostingExtensions
         return builder;
     }
 
-    // Controllers are registered here as they land.
-    private static OperatorBuilder AddImageOperatorControllers(this OperatorBuilder runtime, OperatorOptions options) => runtime;
+    private static OperatorBuilder AddImageOperatorControllers(this OperatorBuilder runtime, OperatorOptions options)
+    {
+        // Imports and exports hold a worker for their whole transfer; their retries back off from seconds, not milliseconds.
+        ControllerOptions Workers(int count, TimeSpan initialBackoff) => new()
+        {
+            Workers = count,
+            InitialBackoff = initialBackoff,
+            Informer = new InformerOptions
+            {
+                Namespace = string.IsNullOrEmpty(options.WatchNamespace) ? null : options.WatchNamespace,
+                ResyncPeriod = options.ResyncPeriod,
+            },
+        };
+
+        runtime.Services.AddSingleton<ImportSources>();
+        return runtime
+            .AddController<ImageImport, ImageImportController>(Workers(options.Concurrency.Imports, TimeSpan.FromSeconds(2)));
+    }
 
     private static KubernetesClientConfiguration KubernetesConfiguration(string? kubeconfig)
     {

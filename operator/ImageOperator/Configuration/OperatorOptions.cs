@@ -10,7 +10,7 @@ public sealed class OperatorOptions
     public const string Section = "ImageOperator";
 
     /// <summary>The S3 endpoints the operator may use; each plays the role of a region.</summary>
-    public IList<ObjectStoreOptions> ObjectStores { get; set; } = [];
+    public IList<ObjectStoreSettings> ObjectStores { get; set; } = [];
 
     /// <summary>Where imported images are stored.</summary>
     public LibraryOptions Library { get; set; } = new();
@@ -38,7 +38,7 @@ public sealed class OperatorOptions
 
     /// <summary>The store named <paramref name="name"/>, or the default store (the first one) when null.</summary>
     /// <exception cref="KeyNotFoundException">No store has that name.</exception>
-    public ObjectStoreOptions Store(string? name)
+    public ObjectStoreSettings Store(string? name)
     {
         if (ObjectStores.Count == 0)
         {
@@ -56,7 +56,7 @@ public sealed class OperatorOptions
 }
 
 /// <summary>One S3-compatible endpoint.</summary>
-public sealed class ObjectStoreOptions
+public sealed class ObjectStoreSettings
 {
     /// <summary>Name used by <c>store:</c> fields of the API.</summary>
     public string Name { get; set; } = "default";
@@ -76,8 +76,17 @@ public sealed class ObjectStoreOptions
     /// <summary>Secret holding the keys under <c>accessKey</c> and <c>secretKey</c>.</summary>
     public SecretReference CredentialsSecret { get; set; } = new();
 
-    /// <summary>Other host names that designate this store in object-storage URLs (besides the endpoint's host).</summary>
-    public IList<string> Aliases { get; set; } = [];
+    /// <summary>The library's view of these settings.</summary>
+    public Storage.ObjectStoreOptions ToStorageOptions() => new()
+    {
+        Name = Name,
+        Endpoint = Endpoint,
+        Region = Region,
+        UseTls = UseTls ?? Endpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase),
+        CaBundleFile = CaBundle is { } bundle && !bundle.Contains("-----BEGIN", StringComparison.Ordinal) ? bundle : null,
+        CaBundlePem = CaBundle is { } pem && pem.Contains("-----BEGIN", StringComparison.Ordinal) ? pem : null,
+        CredentialsSecret = $"{CredentialsSecret.Namespace}/{CredentialsSecret.Name}",
+    };
 }
 
 /// <summary>A Secret by namespace and name.</summary>
