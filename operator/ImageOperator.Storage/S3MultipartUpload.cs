@@ -3,6 +3,7 @@ using System.Net;
 using System.Security;
 using System.Text;
 using System.Xml.Linq;
+using ImageOperator.DiskFormats.Conversion;
 using Minio.DataModel.Args;
 using Minio.Exceptions;
 
@@ -15,8 +16,10 @@ namespace ImageOperator.Storage;
 /// report no ETag on completion). Any failure or cancellation aborts the upload, and so does disposing it before
 /// <see cref="CompleteAsync"/>: no incomplete upload is left behind and nothing appears at the key.
 /// The multipart calls are signed here (SigV4) because Minio 7.0.0 keeps them internal.
+/// It is the engine's <see cref="IImageSink"/> for store destinations; with <see cref="MultipartUploadOptions.HoldHead"/>
+/// it also offers the head patches of <see cref="IHeadPatchSink"/> (part 1 is uploaded last).
 /// </summary>
-public sealed class S3MultipartUpload : IAsyncDisposable
+public sealed class S3MultipartUpload : IHeadPatchSink
 {
     private static readonly string EmptySha256 = S3RequestSigner.Sha256Hex([]);
 
@@ -59,10 +62,10 @@ public sealed class S3MultipartUpload : IAsyncDisposable
     /// <summary>Destination object name.</summary>
     public string Key { get; }
 
-    /// <summary>Bytes written so far: the offset of the next write.</summary>
+    /// <inheritdoc />
     public long Position { get; private set; }
 
-    /// <summary>Bytes at offset 0 that <see cref="PatchHeadAsync"/> may still change (part 1, when held).</summary>
+    /// <summary>Bytes at offset 0 that <see cref="PatchHeadAsync"/> may still change: part 1 when held, else none.</summary>
     public long HeadCapacity => _options.HoldHead ? _options.PartSize : 0;
 
     /// <summary>The stored object (size and ETag from a stat), once completed.</summary>

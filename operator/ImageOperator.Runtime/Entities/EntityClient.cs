@@ -139,13 +139,14 @@ public sealed class EntityClient<TEntity>
     {
         try
         {
+            // The answer is the object (while finalizers hold it) or a Status: untyped, and not needed.
             if (@namespace is null)
             {
-                await _api.DeleteClusterCustomObjectAsync<TEntity>(Group, Version, Plural, name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await _api.DeleteClusterCustomObjectAsync(Group, Version, Plural, name, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await _api.DeleteNamespacedCustomObjectAsync<TEntity>(Group, Version, @namespace, Plural, name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await _api.DeleteNamespacedCustomObjectAsync(Group, Version, @namespace, Plural, name, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             return true;

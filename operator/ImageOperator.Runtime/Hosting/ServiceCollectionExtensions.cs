@@ -1,3 +1,4 @@
+using ImageOperator.Runtime.Entities;
 using ImageOperator.Runtime.Events;
 using ImageOperator.Runtime.Metrics;
 using k8s;
@@ -12,8 +13,8 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the runtime: the hosted service that elects a leader and runs the registered controllers, the
-    /// <see cref="EventRecorder"/>, <see cref="OperatorMetrics"/> (default registry unless one is registered
-    /// first) and <see cref="OperatorHealth"/>. Registers an <see cref="IKubernetes"/> from the in-cluster
+    /// <see cref="EventRecorder"/>, <see cref="EntityClient{TEntity}"/> for any entity type, <see cref="OperatorMetrics"/>
+    /// (default registry unless one is registered first) and <see cref="OperatorHealth"/>. Registers an <see cref="IKubernetes"/> from the in-cluster
     /// configuration or the kubeconfig unless one is registered already.
     /// </summary>
     public static OperatorBuilder AddOperatorRuntime(this IServiceCollection services, Action<OperatorOptions>? configure = null)
@@ -27,6 +28,7 @@ public static class ServiceCollectionExtensions
             KubernetesClientConfiguration.IsInCluster()
                 ? KubernetesClientConfiguration.InClusterConfig()
                 : KubernetesClientConfiguration.BuildConfigFromConfigFile()));
+        services.TryAddSingleton(typeof(EntityClient<>));
         services.TryAddSingleton(_ => new OperatorMetrics());
         services.TryAddSingleton<OperatorHealth>();
         services.TryAddSingleton(provider => new EventRecorder(

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ImageOperator.Runtime.Entities;
 using ImageOperator.Runtime.Metrics;
 using k8s;
@@ -52,6 +53,8 @@ public sealed class EntityInformer<TEntity>
     where TEntity : class, IKubernetesObject<V1ObjectMeta>
 {
     private const int GoneStatus = 410;
+
+    private static readonly TimeSpan MinHealthyWatch = TimeSpan.FromSeconds(1);
 
     private readonly EntityClient<TEntity> _client;
     private readonly InformerOptions _options;
@@ -171,6 +174,7 @@ public sealed class EntityInformer<TEntity>
         {
             var expired = false;
             Exception? failure = null;
+            var opened = Stopwatch.GetTimestamp();
             void OnError(Exception exception)
             {
                 if (exception is KubernetesException { Status.Code: GoneStatus })
@@ -183,10 +187,25 @@ public sealed class EntityInformer<TEntity>
                 }
             }
 
-            await foreach (var (type, entity) in _client.WatchAsync(_options.Namespace, resourceVersion, timeout, OnError, cancellationToken).ConfigureAwait(false))
+            try
             {
-                resourceVersion = entity.ResourceVersion() ?? resourceVersion;
-                Apply(type, entity);
+                await foreach (var (type, entity) in _client.WatchAsync(_options.Namespace, resourceVersion, timeout, OnError, cancellationToken).ConfigureAwait(false))
+                {
+                    resourceVersion = entity.ResourceVersion() ?? resourceVersion;
+                    Apply(type, entity);
+                }
+            }
+            catch (Exception exception) when (ApiErrors.StatusOf(exception) == System.Net.HttpStatusCode.Gone)
+            {
+                // The server may refuse an expired resourceVersion before the stream starts instead of with an ERROR event.
+                expired = true;
+            }
+            catch (Exception exception) when (
+                exception is HttpRequestException or IOException && Stopwatch.GetElapsedTime(opened) > MinHealthyWatch && !cancellationToken.IsCancellationRequested)
+            {
+                // A stream that worked for a while and then broke (the server's timeout, a proxy, a blip) resumes from
+                // the last resourceVersion; one that breaks at once goes to the caller's back-off and relist.
+                _logger.LogDebug(exception, "Watch of {Resource} broke; resuming from {ResourceVersion}.", _client.Metadata.Resource, resourceVersion);
             }
 
             if (expired)

@@ -52,11 +52,18 @@ internal static class JsonPatchBuilder
 
             foreach (var (name, afterValue) in afterObject)
             {
-                if (receivedObject.TryGetPropertyValue(name, out var receivedValue) && beforeObject.TryGetPropertyValue(name, out var beforeValue))
+                var beforeHas = beforeObject.TryGetPropertyValue(name, out var beforeValue);
+                if (beforeHas && JsonNode.DeepEquals(beforeValue, afterValue))
+                {
+                    // Untouched by the mutation (possibly a default of the typed view absent from the received object).
+                    continue;
+                }
+
+                if (beforeHas && receivedObject.TryGetPropertyValue(name, out var receivedValue))
                 {
                     count += Diff(writer, Child(path, name), receivedValue, beforeValue, afterValue);
                 }
-                else if (!JsonNode.DeepEquals(receivedValue, afterValue))
+                else
                 {
                     // "add" on an existing object member replaces it, so it also covers members the typed view lacked.
                     Write(writer, "add", Child(path, name), afterValue);
