@@ -44,7 +44,7 @@ public static partial class ConfidentialNameRules
 
     /// <summary>
     /// A long run of letters and digits is key-like when it switches between lower case, upper case and digits as
-    /// often as generated secrets do (about every other character), unlike CamelCase words such as
+    /// often as generated secrets do (at least every other character) and holds digits, unlike CamelCase words such as
     /// <c>WindowsServer2019Datacenter</c>; or when it is a long hexadecimal digest.
     /// </summary>
     private static bool LooksRandom(string run)
@@ -60,7 +60,7 @@ public static partial class ConfidentialNameRules
             switches += Class(run[i]) != Class(run[i - 1]) ? 1 : 0;
         }
 
-        return switches * 3 >= run.Length;
+        return switches * 2 >= run.Length && run.Count(char.IsAsciiDigit) >= 2;
     }
 
     private static int Class(char c) => char.IsAsciiLetterLower(c) ? 0 : char.IsAsciiLetterUpper(c) ? 1 : char.IsAsciiDigit(c) ? 2 : 3;

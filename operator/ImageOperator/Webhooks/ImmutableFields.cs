@@ -9,7 +9,10 @@ public static class ImmutableFields
     public static void Check<T>(AdmissionFindings findings, string field, T before, T after, string why)
     {
         ArgumentNullException.ThrowIfNull(findings);
-        if (KubernetesJson.Serialize(before!) != KubernetesJson.Serialize(after!))
+        var changed = before is null || after is null
+            ? before is not null || after is not null
+            : KubernetesJson.Serialize(before) != KubernetesJson.Serialize(after);
+        if (changed)
         {
             findings.Deny(field, $"is immutable: {why}");
         }
