@@ -16,29 +16,11 @@ public sealed class XmlDocumentation
     /// <summary>The one-line summary of a type, or null when it has none.</summary>
     public string? Summary(Type type) => Summary(type.Assembly, "T:" + DocumentationName(type));
 
-    /// <summary>
-    /// The one-line summary of a property, or null. <c>&lt;inheritdoc/&gt;</c> is resolved against the
-    /// interfaces of the declaring type.
-    /// </summary>
-    public string? Summary(PropertyInfo property)
-    {
-        var declaring = property.DeclaringType!;
-        var member = Member(declaring.Assembly, "P:" + DocumentationName(declaring) + "." + property.Name);
-        if (member?.Element("inheritdoc") is not null)
-        {
-            return declaring.GetInterfaces()
-                .Select(i => i.GetProperty(property.Name))
-                .Where(p => p is not null)
-                .Select(p => Summary(p!))
-                .FirstOrDefault(s => s is not null);
-        }
+    /// <summary>The one-line summary of a property, or null when it has none.</summary>
+    public string? Summary(PropertyInfo property) =>
+        Summary(property.DeclaringType!.Assembly, "P:" + DocumentationName(property.DeclaringType) + "." + property.Name);
 
-        return member is null ? null : Render(member.Element("summary"));
-    }
-
-    private string? Summary(Assembly assembly, string id) => Render(Member(assembly, id)?.Element("summary"));
-
-    private XElement? Member(Assembly assembly, string id) => Members(assembly).GetValueOrDefault(id);
+    private string? Summary(Assembly assembly, string id) => Render(Members(assembly).GetValueOrDefault(id)?.Element("summary"));
 
     private Dictionary<string, XElement> Members(Assembly assembly)
     {

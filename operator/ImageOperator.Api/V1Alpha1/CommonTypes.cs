@@ -161,3 +161,19 @@ public sealed class TransferProgress
     [Minimum(0)]
     public long? BytesTotal { get; set; }
 }
+
+/// <summary>Base of the statuses of long-running copies (imports and exports).</summary>
+public abstract class TransferStatus : ConditionedStatus
+{
+    /// <summary>Progress of the copy and conversion.</summary>
+    [JsonPropertyName("progress")]
+    public TransferProgress? Progress { get; set; }
+
+    /// <summary>When the work started.</summary>
+    [JsonPropertyName("startTime")]
+    public DateTime? StartTime { get; set; }
+
+    /// <summary>When the work succeeded or failed.</summary>
+    [JsonPropertyName("completionTime")]
+    public DateTime? CompletionTime { get; set; }
+}

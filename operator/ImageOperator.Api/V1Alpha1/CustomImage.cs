@@ -159,21 +159,11 @@ public sealed class InstanceAttributes
 }
 
 /// <summary>Observed state of a custom image.</summary>
-public sealed class CustomImageStatus : IConditionedStatus
+public sealed class CustomImageStatus : ConditionedStatus
 {
     /// <summary>Lifecycle state: Provisioning, Importing, Available, Exporting, Disabled, Deleted or Failed.</summary>
     [JsonPropertyName("lifecycleState")]
     public ImageLifecycleState? LifecycleState { get; set; }
-
-    /// <inheritdoc/>
-    [JsonPropertyName("conditions")]
-    [ListMapKeys("type")]
-    public IList<V1Condition> Conditions { get; set; } = [];
-
-    /// <inheritdoc/>
-    [JsonPropertyName("observedGeneration")]
-    [Minimum(0)]
-    public long? ObservedGeneration { get; set; }
 
     /// <summary>The image's disk in object storage, once imported.</summary>
     [JsonPropertyName("storedDisk")]

@@ -91,15 +91,11 @@ public sealed class PreauthenticatedRequest
 }
 
 /// <summary>Observed state of an export.</summary>
-public sealed class ImageExportStatus : IConditionedStatus
+public sealed class ImageExportStatus : TransferStatus
 {
     /// <summary>Phase: Pending, Exporting, Succeeded or Failed.</summary>
     [JsonPropertyName("phase")]
     public ExportPhase? Phase { get; set; }
-
-    /// <summary>Progress of the conversion and upload.</summary>
-    [JsonPropertyName("progress")]
-    public TransferProgress? Progress { get; set; }
 
     /// <summary>URL of the exported object without any credentials (never a pre-authenticated URL).</summary>
     [JsonPropertyName("objectUrl")]
@@ -122,22 +118,4 @@ public sealed class ImageExportStatus : IConditionedStatus
     /// <summary>Secret key holding the pre-authenticated read URL, when one was requested.</summary>
     [JsonPropertyName("preauthenticatedRequestSecretRef")]
     public SecretKeyReference? PreauthenticatedRequestSecretRef { get; set; }
-
-    /// <summary>When the export started.</summary>
-    [JsonPropertyName("startTime")]
-    public DateTime? StartTime { get; set; }
-
-    /// <summary>When the export succeeded or failed.</summary>
-    [JsonPropertyName("completionTime")]
-    public DateTime? CompletionTime { get; set; }
-
-    /// <inheritdoc/>
-    [JsonPropertyName("conditions")]
-    [ListMapKeys("type")]
-    public IList<V1Condition> Conditions { get; set; } = [];
-
-    /// <inheritdoc/>
-    [JsonPropertyName("observedGeneration")]
-    [Minimum(0)]
-    public long? ObservedGeneration { get; set; }
 }

@@ -121,15 +121,11 @@ public sealed class ImportSource
 }
 
 /// <summary>Observed state of an import.</summary>
-public sealed class ImageImportStatus : IConditionedStatus
+public sealed class ImageImportStatus : TransferStatus
 {
     /// <summary>Phase: Pending, Importing, Succeeded or Failed.</summary>
     [JsonPropertyName("phase")]
     public ImportPhase? Phase { get; set; }
-
-    /// <summary>Progress of the copy and conversion.</summary>
-    [JsonPropertyName("progress")]
-    public TransferProgress? Progress { get; set; }
 
     /// <summary>Disk format found in the source data.</summary>
     [JsonPropertyName("detectedFormat")]
@@ -143,22 +139,4 @@ public sealed class ImageImportStatus : IConditionedStatus
     /// <summary>The CustomImage created by this import.</summary>
     [JsonPropertyName("imageRef")]
     public ObjectReference? ImageRef { get; set; }
-
-    /// <summary>When the import started.</summary>
-    [JsonPropertyName("startTime")]
-    public DateTime? StartTime { get; set; }
-
-    /// <summary>When the import succeeded or failed.</summary>
-    [JsonPropertyName("completionTime")]
-    public DateTime? CompletionTime { get; set; }
-
-    /// <inheritdoc/>
-    [JsonPropertyName("conditions")]
-    [ListMapKeys("type")]
-    public IList<V1Condition> Conditions { get; set; } = [];
-
-    /// <inheritdoc/>
-    [JsonPropertyName("observedGeneration")]
-    [Minimum(0)]
-    public long? ObservedGeneration { get; set; }
 }
