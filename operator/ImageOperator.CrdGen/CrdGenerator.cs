@@ -27,16 +27,19 @@ public static class CrdGenerator
     public static IReadOnlyList<GeneratedCrd> Generate(Assembly assembly)
     {
         var documentation = new XmlDocumentation();
-        var schemas = new SchemaBuilder(documentation);
         return assembly.GetTypes()
             .Where(t => t is { IsClass: true, IsAbstract: false } && t.IsDefined(typeof(KubernetesEntityAttribute)))
-            .Select(t => Generate(t, schemas, documentation))
+            .Select(t => Generate(t, documentation))
             .OrderBy(c => c.FileName, StringComparer.Ordinal)
             .ToList();
     }
 
-    private static GeneratedCrd Generate(Type entityType, SchemaBuilder schemas, XmlDocumentation documentation)
+    /// <summary>The CRD of one entity class.</summary>
+    public static GeneratedCrd Generate(Type entityType) => Generate(entityType, new XmlDocumentation());
+
+    private static GeneratedCrd Generate(Type entityType, XmlDocumentation documentation)
     {
+        var schemas = new SchemaBuilder(documentation);
         var entity = entityType.GetCustomAttribute<KubernetesEntityAttribute>()!;
         var specType = GenericArgument(entityType, typeof(CustomResource<>))
             ?? throw new InvalidOperationException($"{entityType.Name} does not derive from CustomResource<TSpec>.");
@@ -63,13 +66,15 @@ public static class CrdGenerator
             .Set("name", entity.ApiVersion)
             .Set("served", true)
             .Set("storage", true);
-        var columns = entityType.GetCustomAttributes<PrinterColumnAttribute>().Select(PrinterColumn).ToList();
+        var root = RootSchema(entityType, specType, statusType, description, schemas, documentation);
+        var columns = entityType.GetCustomAttributes<PrinterColumnAttribute>()
+            .Select(c => PrinterColumn(c, root, entityType.Name)).ToList();
         if (columns.Count > 0)
         {
             version.Set("additionalPrinterColumns", columns);
         }
 
-        version.Set("schema", new YamlMap().Set("openAPIV3Schema", RootSchema(entityType, specType, statusType, description, schemas, documentation)));
+        version.Set("schema", new YamlMap().Set("openAPIV3Schema", root));
         if (statusType is not null)
         {
             version.Set("subresources", new YamlMap().Set("status", new YamlMap()));
@@ -111,8 +116,26 @@ public static class CrdGenerator
             : schema;
     }
 
-    private static YamlMap PrinterColumn(PrinterColumnAttribute column)
+    // A column whose path names no field, or a field of another type, would show blanks in kubectl get.
+    private static YamlMap PrinterColumn(PrinterColumnAttribute column, YamlMap root, string kind)
     {
+        if (!column.JsonPath.StartsWith(".metadata.", StringComparison.Ordinal))
+        {
+            var field = column.JsonPath.Split('.', StringSplitOptions.RemoveEmptyEntries).Aggregate(
+                (YamlMap?)root, (schema, name) => (schema?.Get("properties") as YamlMap)?.Get(name) as YamlMap);
+            var expected = column.Type switch
+            {
+                PrinterColumnType.Date => "string",
+                var other => other.ToString().ToLowerInvariant(),
+            };
+            if (field?.Get("type") is not string type
+                || (type != expected && !(column.Type == PrinterColumnType.Number && type == "integer")))
+            {
+                throw new InvalidOperationException(
+                    $"{kind}: printer column '{column.Name}' ({column.Type}) does not match a field of that type at {column.JsonPath}.");
+            }
+        }
+
         var map = new YamlMap()
             .Set("name", column.Name)
             .Set("type", column.Type.ToString().ToLowerInvariant())

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using FluentAssertions;
 using ImageOperator.Api.Schema;
@@ -192,6 +193,28 @@ public sealed class CrdGeneratorTests
         build.Should().Throw<InvalidOperationException>().WithMessage("*RequiredWithDefaultSpec.Mode*required*default*");
     }
 
+    [Fact]
+    public void Refuses_a_printer_column_without_a_matching_field()
+    {
+        var generate = () => CrdGenerator.Generate(typeof(BadColumnEntity));
+
+        generate.Should().Throw<InvalidOperationException>().WithMessage("*BadColumnEntity*'Size'*.spec.size*");
+    }
+
+    [Fact]
+    public void Condition_types_and_reasons_fit_the_condition_schema()
+    {
+        var condition = Schema("customimages")["properties"]["status"]["properties"]["conditions"]["items"]["properties"];
+        var typePattern = new Regex(Scalar(condition["type"], "pattern"));
+        var reasonPattern = new Regex(Scalar(condition["reason"], "pattern"));
+
+        foreach (var (constants, pattern) in new[] { (typeof(ConditionTypes), typePattern), (typeof(ConditionReasons), reasonPattern) })
+        {
+            var values = constants.GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToList();
+            values.Should().NotBeEmpty().And.OnlyHaveUniqueItems().And.OnlyContain(v => pattern.IsMatch(v));
+        }
+    }
+
     private static YamlMappingNode Crd(string plural)
     {
         var stream = new YamlStream();
@@ -250,6 +273,19 @@ public sealed class CrdGeneratorTests
         [JsonPropertyName("items")]
         [ListMapKeys("namespace")]
         public IList<ObjectReference> Items { get; set; } = [];
+    }
+
+    /// <summary>An entity whose printer column names a field of another type.</summary>
+    [KubernetesEntity(Group = "test.imageoperator.io", ApiVersion = "v1", Kind = "BadColumnEntity", PluralName = "badcolumnentities")]
+    [PrinterColumn("Size", PrinterColumnType.Integer, ".spec.size", "Size.")]
+    private sealed class BadColumnEntity : ImageOperator.Api.CustomResource<BadColumnSpec>;
+
+    /// <summary>Spec of <see cref="BadColumnEntity"/>.</summary>
+    private sealed class BadColumnSpec
+    {
+        /// <summary>A size written as text.</summary>
+        [JsonPropertyName("size")]
+        public string? Size { get; set; }
     }
 
     /// <summary>A type with a default on a required field.</summary>
