@@ -33,7 +33,7 @@ internal static class VdiInspector
                 $"the VDI geometry (sector size {header.SectorSize}, block size {header.BlockSize}, block extra {header.BlockExtra}) is not supported (512, 1 MiB, 0)");
         }
 
-        if (header.VirtualSize > limits.MaxVirtualSize || header.BlocksInImage > VdiConstants.MaxBlocks)
+        if (header.DiskSize > (ulong)limits.MaxVirtualSize || header.BlocksInImage > VdiConstants.MaxBlocks)
         {
             ImageThrowHelper.ThrowLimitExceeded($"the VDI disk size {header.DiskSize} ({header.BlocksInImage} blocks) exceeds the {limits.MaxVirtualSize}-byte limit");
         }
