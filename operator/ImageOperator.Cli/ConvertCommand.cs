@@ -48,7 +48,7 @@ internal static class ConvertCommand
             throw new UsageException("convert needs -O FORMAT, a SOURCE and a DESTINATION");
         }
 
-        var options = new ConversionOptions { Format = outputFormat.Value, Compress = compress, ComputeSha256 = printDigest };
+        var options = new ConversionOptions { Format = outputFormat.Value, Compress = compress, ComputeSha256 = printDigest, PreferSinglePass = true };
         await using var reader = FileRangeReader.Open(paths[0]);
         await using var source = await DiskImageReader.OpenAsync(reader, sourceFormat, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var sink = FileImageSink.Create(paths[1]);

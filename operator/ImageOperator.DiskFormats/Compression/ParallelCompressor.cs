@@ -18,10 +18,11 @@ internal static class ParallelCompressor
     /// <summary>
     /// Compresses every unit of every data chunk. With <paramref name="keepIncompressible"/>, a unit whose
     /// deflate would not save at least a sector is marked <see cref="UnitEncoding.Stored"/> instead (QCOW2);
-    /// otherwise every non-zero unit is compressed however large it gets (VMDK stream grains).
+    /// otherwise every non-zero unit is compressed however large it gets (VMDK stream grains). Without a
+    /// <paramref name="level"/>, units are only told apart as zero or stored.
     /// </summary>
     public static async IAsyncEnumerable<CompressedChunk> CompressAsync(
-        DiskImage source, DeflateFraming framing, int level, bool keepIncompressible, [EnumeratorCancellation] CancellationToken cancellationToken)
+        DiskImage source, DeflateFraming framing, int? level, bool keepIncompressible, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pending = Channel.CreateBounded<Task<CompressedChunk>>(new BoundedChannelOptions(InFlight) { SingleReader = true, SingleWriter = true });
@@ -62,7 +63,7 @@ internal static class ParallelCompressor
     }
 
     private static async Task ProduceAsync(
-        DiskImage source, ChannelWriter<Task<CompressedChunk>> pending, DeflateFraming framing, int level, bool keepIncompressible, CancellationToken cancellationToken)
+        DiskImage source, ChannelWriter<Task<CompressedChunk>> pending, DeflateFraming framing, int? level, bool keepIncompressible, CancellationToken cancellationToken)
     {
         try
         {
@@ -82,11 +83,11 @@ internal static class ParallelCompressor
         }
     }
 
-    private static CompressedChunk Compress(SourceChunk chunk, DeflateFraming framing, int level, bool keepIncompressible)
+    private static CompressedChunk Compress(SourceChunk chunk, DeflateFraming framing, int? level, bool keepIncompressible)
     {
         var slot = keepIncompressible ? UnitSize - 512 : Deflater.Bound(UnitSize);
         var units = chunk.UnitCount(UnitSize);
-        var result = new CompressedChunk(chunk, slot * units);
+        var result = new CompressedChunk(chunk, level is null ? 0 : slot * units);
         try
         {
             for (var index = 0; index < units; index++)
@@ -97,8 +98,14 @@ internal static class ParallelCompressor
                     continue;
                 }
 
+                if (level is not { } deflateLevel)
+                {
+                    result.Set(index, UnitEncoding.Stored, 0, 0);
+                    continue;
+                }
+
                 var output = new ArraySegment<byte>(result.Output!, index * slot, slot);
-                var length = Deflater.Compress(unit, output, framing, level);
+                var length = Deflater.Compress(unit, output, framing, deflateLevel);
                 if (length < 0 && !keepIncompressible)
                 {
                     throw new InvalidOperationException("Deflate output exceeded its bound.");

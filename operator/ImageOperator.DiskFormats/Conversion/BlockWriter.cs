@@ -2,10 +2,79 @@ namespace ImageOperator.DiskFormats.Conversion;
 
 /// <summary>
 /// The data pass shared by the block formats (VDI, dynamic VHD): every allocated block in disk order, whole
-/// (zeros inside it become holes in sparse sinks), each optionally preceded by a per-block header.
+/// (zeros inside it become holes in sparse sinks), each optionally preceded by a per-block header. Blocks are
+/// either those of a pre-scanned map, or decided on the fly (one pass, the map patched in afterwards).
 /// </summary>
 internal static class BlockWriter
 {
+    /// <summary>
+    /// Writes every block holding a non-zero byte, deciding as it reads (at most one block of chunks is held),
+    /// and reports each written block with its offset relative to <paramref name="origin"/>.
+    /// </summary>
+    public static async Task WriteNonZeroBlocksAsync(
+        DiskImage source, ImageOutput output, long origin, ProgressTracker progress, int blockSize,
+        ReadOnlyMemory<byte>? blockHeader, Action<long, long> written, CancellationToken cancellationToken)
+    {
+        var pieces = new List<SourceChunk>();
+        var block = 0L;
+        var holdsData = false;
+
+        async ValueTask FinishBlockAsync()
+        {
+            if (holdsData)
+            {
+                written(block, output.Position - origin);
+                if (blockHeader is { } header)
+                {
+                    await output.WriteAsync(header, cancellationToken).ConfigureAwait(false);
+                }
+
+                var end = block * blockSize;
+                foreach (var piece in pieces)
+                {
+                    await output.WriteZerosAsync(piece.Offset - end, cancellationToken).ConfigureAwait(false);
+                    await WriteSparseAsync(output, piece.Data, cancellationToken).ConfigureAwait(false);
+                    end = piece.End;
+                }
+
+                await output.WriteZerosAsync(((block + 1) * blockSize) - end, cancellationToken).ConfigureAwait(false);
+            }
+
+            pieces.ForEach(piece => piece.Dispose());
+            pieces.Clear();
+            holdsData = false;
+        }
+
+        try
+        {
+            await foreach (var chunk in SourceStreamer.ReadAsync(source, cancellationToken).ConfigureAwait(false))
+            {
+                if (chunk.Offset / blockSize != block)
+                {
+                    await FinishBlockAsync().ConfigureAwait(false);
+                    block = chunk.Offset / blockSize;
+                }
+
+                progress.Advance(chunk.Length);
+                if (chunk.IsHole)
+                {
+                    // A hole may end inside a later block; the data that follows it starts that block.
+                    chunk.Dispose();
+                    continue;
+                }
+
+                pieces.Add(chunk);
+                holdsData |= chunk.Data.Span.ContainsAnyExcept((byte)0);
+            }
+
+            await FinishBlockAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            pieces.ForEach(piece => piece.Dispose());
+        }
+    }
+
     public static async Task WriteAllocatedBlocksAsync(
         DiskImage source, ImageOutput output, ProgressTracker progress, int blockSize, Func<long, bool> isAllocated,
         ReadOnlyMemory<byte>? blockHeader, CancellationToken cancellationToken)

@@ -42,6 +42,14 @@ public sealed record ConversionOptions
     /// <summary>Metadata embedded in a QCOW2 header extension or the <c>.oci</c> JSON entry; other formats ignore it.</summary>
     public ImageMetadata? Metadata { get; init; }
 
+    /// <summary>
+    /// Write the formats whose maps precede their data (uncompressed QCOW2 and <c>.oci</c>, dynamic VDI and VHD) in
+    /// one pass, patching the maps into the sink's head at the end, when the sink can patch a head that large.
+    /// The source is then read once instead of twice (no pre-scan), at the price of a head patch: the output's
+    /// SHA-256 is then computed by reading the completed output back. Off by default: outputs stay forward-only.
+    /// </summary>
+    public bool PreferSinglePass { get; init; }
+
     /// <summary>Compute the SHA-256 of the output (costs one hash pass over every byte written, zeros included).</summary>
     public bool ComputeSha256 { get; init; } = true;
 }

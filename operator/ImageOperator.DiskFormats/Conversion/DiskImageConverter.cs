@@ -17,11 +17,13 @@ namespace ImageOperator.DiskFormats.Conversion;
 /// <remarks>
 /// Formats whose maps precede the data (uncompressed QCOW2, dynamic VDI and VHD, <c>.oci</c> with an
 /// uncompressed QCOW2) read the source twice: a pre-scan finds the non-zero 64 KiB units, then the output is
-/// written in one forward pass. RAW, fixed VHD, VMDK and compressed QCOW2 read it once.
+/// written in one forward pass; with <see cref="ConversionOptions.PreferSinglePass"/> and a sink that can patch
+/// its head, they are written in one pass instead and their maps patched in at the end. RAW, fixed VHD, VMDK and
+/// compressed QCOW2 read the source once.
 /// <para>
-/// SHA-256: computed in write order as the bytes go out. A compressed QCOW2 (alone or in <c>.oci</c>) rewrites
-/// its head at the end, and SHA-256 cannot absorb a changed prefix after the fact, so for those outputs the
-/// digest is computed after completion by reading the output back through
+/// SHA-256: computed in write order as the bytes go out. An output whose head was patched at the end (compressed
+/// QCOW2 alone or in <c>.oci</c>, one-pass map-first formats) cannot be hashed that way, as SHA-256 cannot absorb
+/// a changed prefix after the fact, so its digest is computed after completion by reading the output back through
 /// <see cref="IHeadPatchSink.ReadCompletedAsync"/>.
 /// </para>
 /// The sink is completed only when everything succeeded; on failure or cancellation the caller disposes it,
@@ -43,26 +45,29 @@ public static class DiskImageConverter
 
         var tracker = new ProgressTracker(progress, source.VirtualSize);
         int? compression = options.Compress || options.Format == OutputFormat.Vmdk ? Deflater.LevelOf(options.CompressionLevel) : null;
+        var metadata = options.Metadata ?? (options.Format == OutputFormat.Oci ? new ImageMetadata() : null);
         var compressedQcow2 = compression is not null && options.Format is OutputFormat.Qcow2 or OutputFormat.Oci;
+        using var output = new ImageOutput(sink, options.ComputeSha256);
         AllocationMap? map = null;
-        if (options.Format is OutputFormat.Vdi or OutputFormat.Vhd || (options.Format is OutputFormat.Qcow2 or OutputFormat.Oci && !compressedQcow2))
+        if (options.Format is OutputFormat.Qcow2 or OutputFormat.Oci or OutputFormat.Vdi or OutputFormat.Vhd
+            && !compressedQcow2
+            && !(options.PreferSinglePass && output.HeadCapacity >= SinglePassHead(options.Format, source.VirtualSize, metadata)))
         {
             tracker.Begin(ConversionPhase.Scanning);
             map = await AllocationMap.ScanAsync(source, tracker, cancellationToken).ConfigureAwait(false);
         }
 
-        using var output = new ImageOutput(sink, options.ComputeSha256);
         tracker.Begin(ConversionPhase.Writing);
         var write = options.Format switch
         {
             OutputFormat.Raw => RawWriter.WriteAsync(source, output, tracker, cancellationToken),
             OutputFormat.VhdFixed => VhdWriter.WriteFixedAsync(source, output, tracker, cancellationToken),
-            OutputFormat.Vhd => VhdWriter.WriteDynamicAsync(source, map!, output, tracker, cancellationToken),
-            OutputFormat.Vdi => new VdiWriter(map!).WriteAsync(source, output, tracker, cancellationToken),
+            OutputFormat.Vhd => VhdWriter.WriteDynamicAsync(source, map, output, tracker, cancellationToken),
+            OutputFormat.Vdi => new VdiWriter(source.VirtualSize).WriteAsync(source, map, output, tracker, cancellationToken),
             OutputFormat.Vmdk => new VmdkStreamWriter(source.VirtualSize, compression!.Value).WriteAsync(source, output, tracker, cancellationToken),
-            OutputFormat.Qcow2 when compressedQcow2 => new Qcow2CompressedWriter(source.VirtualSize, options.Metadata, compression!.Value).WriteAsync(source, output, tracker, cancellationToken),
-            OutputFormat.Qcow2 => new Qcow2Writer(map!, options.Metadata).WriteAsync(source, output, tracker, cancellationToken),
-            OutputFormat.Oci => OciWriter.WriteAsync(source, map, options.Metadata ?? new ImageMetadata(), compressedQcow2 ? compression : null, output, tracker, cancellationToken),
+            OutputFormat.Qcow2 when map is null => new Qcow2OnePassWriter(source.VirtualSize, metadata, compression).WriteAsync(source, output, tracker, cancellationToken),
+            OutputFormat.Qcow2 => new Qcow2Writer(map, metadata).WriteAsync(source, output, tracker, cancellationToken),
+            OutputFormat.Oci => OciWriter.WriteAsync(source, map, metadata!, compression, output, tracker, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Format, "Unknown output format."),
         };
         await write.ConfigureAwait(false);
@@ -77,6 +82,15 @@ public static class DiskImageConverter
 
         return new ConversionResult(length, digest);
     }
+
+    /// <summary>How much of the output's head a one-pass write of <paramref name="format"/> patches at the end.</summary>
+    private static long SinglePassHead(OutputFormat format, long virtualSize, ImageMetadata? metadata) => format switch
+    {
+        OutputFormat.Vdi => new VdiWriter(virtualSize).MapsLength,
+        OutputFormat.Vhd => VhdWriter.DynamicMapsLength(virtualSize),
+        OutputFormat.Oci => OciWriter.DiskEntryOffset(metadata!) + Qcow2OnePassWriter.PatchedBytes,
+        _ => Qcow2OnePassWriter.PatchedBytes,
+    };
 
     private static async Task<byte[]> ReadBackDigestAsync(IHeadPatchSink sink, long length, CancellationToken cancellationToken)
     {

@@ -24,6 +24,26 @@ public sealed class ConversionOutputTests(ReferenceDisk reference)
     };
 
     [Theory]
+    [InlineData("raw", "qcow2")]
+    [InlineData("raw", "vdi")]
+    [InlineData("raw", "vhd")]
+    [InlineData("raw", "oci")]
+    [InlineData("qcow2-zlib", "qcow2")]
+    [InlineData("qcow2-zlib", "vdi")]
+    [InlineData("qcow2-zlib", "vhd")]
+    [InlineData("qcow2-zlib", "oci")]
+    public async Task Map_first_formats_written_in_one_pass_are_valid(string source, string output)
+    {
+        var sourcePath = source == "raw" ? reference.RawPath : await reference.ConvertAsync(source, "qcow2", ["-c"]);
+        var (format, compress) = ConvertedImage.Outputs[output];
+        var destination = reference.NewPath($"one-pass-{source}.{output}");
+
+        var result = await ConvertedImage.ConvertAsync(sourcePath, destination, format, compress, singlePass: true);
+
+        await ConvertedImage.VerifyAsync(destination, format, result, reference.RawPath);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task Qcow2_carries_the_metadata_in_its_header_extension(bool compress)

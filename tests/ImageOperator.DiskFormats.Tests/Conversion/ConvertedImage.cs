@@ -24,12 +24,14 @@ internal static class ConvertedImage
     };
 
     /// <summary>Opens <paramref name="sourcePath"/> with the engine's reader and converts it to <paramref name="destination"/>.</summary>
-    public static async Task<ConversionResult> ConvertAsync(string sourcePath, string destination, OutputFormat format, bool compress = false, ImageMetadata? metadata = null)
+    public static async Task<ConversionResult> ConvertAsync(
+        string sourcePath, string destination, OutputFormat format, bool compress = false, ImageMetadata? metadata = null, bool singlePass = false)
     {
         await using var reader = FileRangeReader.Open(sourcePath);
         await using var source = await DiskImageReader.OpenAsync(reader);
         await using var sink = FileImageSink.Create(destination);
-        return await DiskImageConverter.ConvertAsync(source, sink, new ConversionOptions { Format = format, Compress = compress, Metadata = metadata });
+        var options = new ConversionOptions { Format = format, Compress = compress, Metadata = metadata, PreferSinglePass = singlePass };
+        return await DiskImageConverter.ConvertAsync(source, sink, options);
     }
 
     /// <summary>

@@ -5,9 +5,10 @@ using ImageOperator.DiskFormats.Formats.Raw;
 namespace ImageOperator.DiskFormats.Formats.Vhd;
 
 /// <summary>
-/// Writes VHDs front to back. Fixed: the raw disk then the footer, no pre-scan. Dynamic (2 MiB blocks) from a
-/// pre-scanned allocation map: footer copy, dynamic header, BAT, then each allocated block as an all-ones
-/// sector bitmap and its data, then the footer again (identical to the copy).
+/// Writes VHDs front to back. Fixed: the raw disk then the footer, no pre-scan. Dynamic (2 MiB blocks): footer
+/// copy, dynamic header, BAT, then each allocated block as an all-ones sector bitmap and its data, then the
+/// footer again (identical to the copy). With a pre-scanned allocation map the dynamic output is forward-only;
+/// without one, blocks are decided while reading and the BAT is patched at the end (the sink's head must hold it).
 /// </summary>
 internal static class VhdWriter
 {
@@ -34,22 +35,28 @@ internal static class VhdWriter
         await output.WriteAsync(footer.ToBytes(), cancellationToken).ConfigureAwait(false);
     }
 
-    public static async Task WriteDynamicAsync(DiskImage source, AllocationMap map, ImageOutput output, ProgressTracker progress, CancellationToken cancellationToken)
-    {
-        var diskSize = DiskSize(map.Length);
-        var blocks = (diskSize + BlockSize - 1) / BlockSize;
-        var tableBytes = (blocks * 4 + Sector - 1) / Sector * Sector;
-        bool IsAllocated(long block) => map.AnyAllocated(block * UnitsPerBlock, UnitsPerBlock);
+    /// <summary>Bytes before the first block of a dynamic VHD: what a one-pass write patches at the end.</summary>
+    public static long DynamicMapsLength(long virtualSize) => TableOffset + TableBytes(virtualSize);
 
-        var table = new byte[tableBytes];
+    public static async Task WriteDynamicAsync(DiskImage source, AllocationMap? map, ImageOutput output, ProgressTracker progress, CancellationToken cancellationToken)
+    {
+        var start = output.Position;
+        var diskSize = DiskSize(source.VirtualSize);
+        var blocks = (diskSize + BlockSize - 1) / BlockSize;
+        var table = new byte[TableBytes(source.VirtualSize)];
         table.AsSpan().Fill(0xFF);
-        var nextSector = (TableOffset + tableBytes) / Sector;
-        for (var block = 0L; block < blocks; block++)
+        void SetEntry(long block, long offset) => BinaryPrimitives.WriteUInt32BigEndian(table.AsSpan((int)(block * 4)), checked((uint)(offset / Sector)));
+        bool IsAllocated(long block) => map!.AnyAllocated(block * UnitsPerBlock, UnitsPerBlock);
+        if (map is not null)
         {
-            if (IsAllocated(block))
+            var next = TableOffset + table.Length;
+            for (var block = 0L; block < blocks; block++)
             {
-                BinaryPrimitives.WriteUInt32BigEndian(table.AsSpan((int)(block * 4)), checked((uint)nextSector));
-                nextSector += (Sector + BlockSize) / Sector;
+                if (IsAllocated(block))
+                {
+                    SetEntry(block, next);
+                    next += Sector + BlockSize;
+                }
             }
         }
 
@@ -60,7 +67,22 @@ internal static class VhdWriter
 
         var bitmap = new byte[Sector];
         bitmap.AsSpan().Fill(0xFF);
-        await BlockWriter.WriteAllocatedBlocksAsync(source, output, progress, BlockSize, IsAllocated, bitmap, cancellationToken).ConfigureAwait(false);
+        if (map is not null)
+        {
+            await BlockWriter.WriteAllocatedBlocksAsync(source, output, progress, BlockSize, IsAllocated, bitmap, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await BlockWriter.WriteNonZeroBlocksAsync(source, output, start, progress, BlockSize, bitmap, SetEntry, cancellationToken).ConfigureAwait(false);
+            await output.PatchHeadAsync(start + TableOffset, table, cancellationToken).ConfigureAwait(false);
+        }
+
         await output.WriteAsync(footer, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static int TableBytes(long virtualSize)
+    {
+        var blocks = (DiskSize(virtualSize) + BlockSize - 1) / BlockSize;
+        return checked((int)((blocks * 4 + Sector - 1) / Sector * Sector));
     }
 }

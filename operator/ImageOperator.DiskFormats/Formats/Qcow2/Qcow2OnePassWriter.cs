@@ -4,14 +4,14 @@ using ImageOperator.DiskFormats.Conversion;
 namespace ImageOperator.DiskFormats.Formats.Qcow2;
 
 /// <summary>
-/// Writes a compressed QCOW2 in one pass without a pre-scan. Compressed clusters are packed byte by byte
-/// after the header cluster; a cluster deflate cannot shrink by a sector is stored whole, cluster-aligned.
-/// Each L2 table follows the data it maps, and the L1 table, the refcount table and the refcount blocks come
-/// last. Only then are their offsets known, so the header cluster is rewritten at the end through the sink's
-/// head patch: the one place this engine needs it. Memory: one L2 table, the L1 table and a 16-bit refcount
-/// per output cluster (1/32768 of the output).
+/// Writes a QCOW2 in one pass without a pre-scan: the writer for compressed QCOW2, and for uncompressed QCOW2
+/// when one pass is preferred (<paramref name="level"/> null). Compressed clusters are packed byte by byte after
+/// the header cluster; a cluster deflate cannot shrink by a sector is stored whole, cluster-aligned. Each L2
+/// table follows the data it maps, and the L1 table, the refcount table and the refcount blocks come last. Only
+/// then are their offsets known, so the header cluster is rewritten at the end through the sink's head patch.
+/// Memory: one L2 table, the L1 table and a 16-bit refcount per output cluster (1/32768 of the output).
 /// </summary>
-internal sealed class Qcow2CompressedWriter(long virtualSize, ImageMetadata? metadata, int level)
+internal sealed class Qcow2OnePassWriter(long virtualSize, ImageMetadata? metadata, int? level)
 {
     private readonly byte[]? _metadataJson = Qcow2Layout.MetadataJson(metadata);
     private readonly long _l1Size = Qcow2Layout.L1Size(virtualSize);
@@ -29,7 +29,7 @@ internal sealed class Qcow2CompressedWriter(long virtualSize, ImageMetadata? met
     {
         if (output.HeadCapacity < output.Position + PatchedBytes)
         {
-            throw new NotSupportedException("A compressed QCOW2 needs an output whose first cluster can be rewritten at the end (a file or an object-storage upload, not a pipe).");
+            throw new NotSupportedException("A compressed QCOW2 needs an output whose first cluster can be rewritten at the end (a file or an object-storage upload holding its head, not a pipe).");
         }
 
         _start = output.Position;
