@@ -6,7 +6,7 @@ SHELL := /bin/bash
 DOTNET_ARTIFACTS := $(if $(ARTIFACTS),--artifacts-path $(ARTIFACTS))
 CHART_CRDS := charts/image-operator/crds
 
-.PHONY: help build manifests provision test lint run down bench
+.PHONY: help build manifests provision test lint run down status bench helm-lint docker-build image-publish kind
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-10s %s\n", $$1, $$2 }'
@@ -14,13 +14,17 @@ help: ## List the targets.
 build: ## Build the solution and publish the CLI to bin/image-operator.
 	dotnet build ImageOperator.sln -nologo $(DOTNET_ARTIFACTS)
 	dotnet publish operator/ImageOperator.Cli -nologo -c Release -o bin $(DOTNET_ARTIFACTS) \
-	  -p:PublishSingleFile=true --self-contained false -p:DebugType=none
+	  -p:PublishSingleFile=true --self-contained false -p:DebugType=none \
+	  -p:PublishDocumentationFiles=false -p:PublishReferencesDocumentationFiles=false
 
 manifests: ## Generate the CRDs from the C# API types into crds/ and the Helm chart.
 	dotnet run --project operator/ImageOperator.CrdGen $(DOTNET_ARTIFACTS) -- --output crds
 	mkdir -p $(CHART_CRDS)
 	rm -f $(CHART_CRDS)/*.yaml
 	cp crds/*.yaml $(CHART_CRDS)/
+	mkdir -p config/crd/bases
+	rm -f config/crd/bases/*.yaml
+	cp crds/*.yaml config/crd/bases/
 
 provision: ## Install the real components: qemu-img, etcd, kube-apiserver, Ceph RGW, kubectl (needs root or sudo).
 	bash tests/stack/provision.sh >/dev/null
@@ -29,13 +33,32 @@ test: ## Provision, build, run every test project (TRX in artifacts/test-results
 	ARTIFACTS="$(ARTIFACTS)" bash tests/stack/run-tests.sh
 
 lint: ## Check the shell scripts.
-	shellcheck -x tests/stack/*.sh .ci/run
+	shellcheck -x tests/stack/*.sh tests/e2e/*.sh .ci/run
 
-run: ## Start the local stack (API server, S3, CRDs) in .run/; `source .run/env` to use it.
-	bash tests/stack/stack-up.sh
+run: ## Start (or reuse) API server, S3, CRDs, webhooks and the operator in .run/, import and export a sample disk.
+	bash tests/stack/run-local.sh up
 
-down: ## Stop the local stack.
-	bash tests/stack/stack-down.sh
+down: ## Stop everything `make run` started.
+	bash tests/stack/run-local.sh down
+
+status: ## Say what `make run` has running.
+	bash tests/stack/run-local.sh status
+
+helm-lint: ## helm lint + helm template of the chart (when helm is installed; the tests render it without helm).
+	@if command -v helm >/dev/null; then helm lint charts/image-operator && helm template image-operator charts/image-operator -n image-operator-system >/dev/null && echo "chart OK"; \
+	else echo "helm is not installed: skipped (tests/ImageOperator.IntegrationTests/Distribution render and validate the chart without it)"; fi
+
+IMG ?= ghcr.io/imageoperator/image-operator:dev
+docker-build: ## Build the operator's container image IMG (needs a Docker engine).
+	docker build -f operator/Dockerfile -t $(IMG) .
+
+image-publish: ## Run the Dockerfile's publish step without Docker (into artifacts/image-publish).
+	dotnet publish operator/ImageOperator/ImageOperator.csproj -nologo -c Release -a x64 --self-contained false \
+	  -p:UseAppHost=false -p:InvariantGlobalization=true -o $(or $(ARTIFACTS),artifacts)/image-publish $(DOTNET_ARTIFACTS)
+	test -f $(or $(ARTIFACTS),artifacts)/image-publish/image-operator-manager.dll
+
+kind: ## End-to-end run in a kind cluster (needs Docker, kind and helm): tests/e2e/kind.sh.
+	bash tests/e2e/kind.sh
 
 bench: ## Run the benchmarks (tests/bench/bench.sh).
 	@if [ -f tests/bench/bench.sh ]; then bash tests/bench/bench.sh; else echo "no benchmarks yet (tests/bench/bench.sh)" >&2; exit 1; fi
