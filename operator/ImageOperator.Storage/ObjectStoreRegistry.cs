@@ -1,3 +1,5 @@
+using ImageOperator.DiskFormats.Conversion;
+
 namespace ImageOperator.Storage;
 
 /// <summary>
@@ -83,6 +85,33 @@ public sealed class ObjectStoreRegistry : IDisposable
             default:
                 var http = FindByEndpoint(location.Url!)?.Http ?? _publicHttp;
                 return S3RangeReader.OpenUrlAsync(http, location, options, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Creates the engine's output for <paramref name="location"/>: a parallel multipart upload for a store object
+    /// (or a plain URL on a configured store's endpoint), a spooled single PUT for a pre-signed or pre-authenticated
+    /// URL (see <see cref="PreauthenticatedUrlSink"/>). Nothing is visible at the destination before completion.
+    /// </summary>
+    /// <param name="location">Destination object (append the object to a bucket-level URL first).</param>
+    /// <param name="options">Part size, parallelism, <see cref="MultipartUploadOptions.HoldHead"/>, retries.</param>
+    /// <param name="spoolDirectory">Temporary folder for URL destinations.</param>
+    /// <param name="cancellationToken">Cancels starting the upload.</param>
+    public async Task<IHeadPatchSink> CreateSinkAsync(
+        ObjectLocation location, MultipartUploadOptions? options = null, string? spoolDirectory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        switch (location.Kind)
+        {
+            case ObjectLocationKind.Store:
+                return await Get(location.Store!).StartUploadAsync(location.Bucket, location.Key, options, cancellationToken).ConfigureAwait(false);
+            case ObjectLocationKind.Url when location.ObjectNamespace is null && FindByEndpoint(location.Url!) is { } store:
+                return await store.StartUploadAsync(location.Bucket, location.Key, options, cancellationToken).ConfigureAwait(false);
+            case ObjectLocationKind.PreauthenticatedUrl:
+                return PreauthenticatedUrlSink.Create(FindByEndpoint(location.Url!)?.Http ?? _publicHttp, location, spoolDirectory, options);
+            default:
+                throw new ObjectStorageException(
+                    ObjectStorageError.InvalidLocation, $"{location} is neither on a configured object store nor pre-authenticated: nothing authorises writing there.");
         }
     }
 
