@@ -82,6 +82,30 @@ public sealed class ObjectStoreTests(S3ServerFixture s3) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Transient_server_errors_and_cut_bodies_are_retried_until_the_bytes_arrive()
+    {
+        var data = RandomBytes(300_000);
+        await PutAsync("flaky.bin", data);
+        var url = await store.PresignGetAsync(bucket, "flaky.bin", TimeSpan.FromMinutes(5));
+        using var flaky = new FlakyHandler { FailuresLeft = 2, CutBodiesLeft = 1 };
+        using var http = new HttpClient(flaky);
+        var options = new RangeReaderOptions { ReadAheadBytes = 64 * 1024, InitialRetryDelay = TimeSpan.FromMilliseconds(10) };
+
+        await using var reader = await S3RangeReader.OpenUrlAsync(http, ObjectLocation.Parse(url.AbsoluteUri), options);
+        var copy = new byte[data.Length];
+        await reader.ReadExactlyAtAsync(0, copy);
+
+        copy.Should().Equal(data);
+        flaky.FailuresLeft.Should().Be(0);
+        flaky.CutBodiesLeft.Should().Be(0);
+
+        flaky.FailuresLeft = int.MaxValue;
+        var read = () => reader.ReadAtAsync(200_000, new byte[100]).AsTask();
+        (await read.Should().ThrowAsync<ObjectStorageException>())
+            .Where(e => e.Error == ObjectStorageError.Other && e.Message.Contains("after 5 attempts") && e.Message.Contains("HTTP 503"));
+    }
+
+    [Fact]
     public async Task A_missing_object_or_bucket_is_NotFound_naming_it()
     {
         var missingObject = () => store.OpenReadAsync(bucket, "no/such/object.qcow2");
@@ -270,9 +294,9 @@ public sealed class ObjectStoreTests(S3ServerFixture s3) : IAsyncLifetime
         var data = RandomBytes((3 * MiB) + 11);
         var url = await store.Minio.PresignedPutObjectAsync(
             new PresignedPutObjectArgs().WithBucket(bucket).WithObject("incoming/export.vhd").WithExpiry(300));
-        using var http = new HttpClient();
+        using var registry = new ObjectStoreRegistry();
 
-        await using (var sink = PreauthenticatedUrlSink.Create(http, ObjectLocation.Parse(url), spool))
+        await using (var sink = (PreauthenticatedUrlSink)await registry.CreateSinkAsync(ObjectLocation.Parse(url), spoolDirectory: spool))
         {
             await sink.WriteAsync(data);
             await sink.PatchHeadAsync(0, new byte[] { 9, 9, 9 });
@@ -341,6 +365,42 @@ public sealed class ObjectStoreTests(S3ServerFixture s3) : IAsyncLifetime
         var data = new byte[length];
         Random.Shared.NextBytes(data);
         return data;
+    }
+
+    /// <summary>In front of the real server: answers 503 a number of times, then cuts a body short, then forwards.</summary>
+    private sealed class FlakyHandler() : DelegatingHandler(new HttpClientHandler())
+    {
+        public int FailuresLeft { get; set; }
+
+        public int CutBodiesLeft { get; set; }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (FailuresLeft > 0)
+            {
+                FailuresLeft--;
+                return new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable) { RequestMessage = request };
+            }
+
+            var response = await base.SendAsync(request, cancellationToken);
+            if (CutBodiesLeft > 0 && response.StatusCode == System.Net.HttpStatusCode.PartialContent)
+            {
+                CutBodiesLeft--;
+                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                var cut = new ByteArrayContent(body, 0, body.Length / 2);
+                foreach (var header in response.Content.Headers)
+                {
+                    if (header.Key != "Content-Length")
+                    {
+                        cut.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                    }
+                }
+
+                response.Content = cut;
+            }
+
+            return response;
+        }
     }
 
     /// <summary>Yields random bytes, then fails like a broken network source would.</summary>
