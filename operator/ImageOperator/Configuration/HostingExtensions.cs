@@ -107,7 +107,10 @@ public static class HostingExtensions
 
         runtime.Services.AddSingleton<ImportSources>();
         return runtime
-            .AddController<ImageImport, ImageImportController>(Workers(options.Concurrency.Imports, TimeSpan.FromSeconds(2)));
+            .AddController<ImageImport, ImageImportController>(Workers(options.Concurrency.Imports, TimeSpan.FromSeconds(2)))
+            .AddController<ImageExport, ImageExportController>(Workers(options.Concurrency.Exports, TimeSpan.FromSeconds(2)))
+            .AddController<CustomImage, CustomImageController>(Workers(options.Concurrency.Images, TimeSpan.FromMilliseconds(100)))
+            .AddFinalizer<CustomImage, StoredDiskFinalizer>(StoredDiskFinalizer.Identifier);
     }
 
     private static KubernetesClientConfiguration KubernetesConfiguration(string? kubeconfig)

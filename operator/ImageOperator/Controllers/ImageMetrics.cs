@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ImageOperator.Api.V1Alpha1;
 using Prometheus;
 
@@ -9,6 +10,8 @@ namespace ImageOperator.Controllers;
 /// </summary>
 public sealed class ImageMetrics
 {
+    private readonly ConcurrentDictionary<string, ImageLifecycleState> _states = new();
+
     /// <summary>Creates the metrics in <paramref name="registry"/> (the default registry, scraped at <c>/metrics</c>, when null).</summary>
     public ImageMetrics(CollectorRegistry? registry = null)
     {
@@ -55,13 +58,23 @@ public sealed class ImageMetrics
         }
     }
 
-    /// <summary>Publishes the count of images per lifecycle state (every state, zeros included).</summary>
-    public void PublishStates(IReadOnlyDictionary<ImageLifecycleState, int> counts)
+    /// <summary>Records the state of one image (null once it is gone) and republishes the counts per state.</summary>
+    public void RecordImageState(string key, ImageLifecycleState? state)
     {
-        ArgumentNullException.ThrowIfNull(counts);
-        foreach (var state in Enum.GetValues<ImageLifecycleState>())
+        ArgumentNullException.ThrowIfNull(key);
+        if (state is { } known)
         {
-            ImagesByState.WithLabels(state.ToString()).Set(counts.GetValueOrDefault(state));
+            _states[key] = known;
+        }
+        else
+        {
+            _states.TryRemove(key, out _);
+        }
+
+        var counts = _states.Values.GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var each in Enum.GetValues<ImageLifecycleState>())
+        {
+            ImagesByState.WithLabels(each.ToString()).Set(counts.GetValueOrDefault(each));
         }
     }
 }

@@ -54,6 +54,9 @@ public static class ControllerReasons
     /// <summary>The source or destination is malformed or names no configured object store.</summary>
     public const string InvalidLocation = "InvalidLocation";
 
+    /// <summary>The destination bucket of an export does not exist.</summary>
+    public const string DestinationNotFound = "DestinationNotFound";
+
     /// <summary>A CustomImage of the requested name exists and was not created by this import.</summary>
     public const string ImageAlreadyExists = "ImageAlreadyExists";
 

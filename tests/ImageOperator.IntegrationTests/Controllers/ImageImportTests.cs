@@ -123,4 +123,17 @@ internal static class Manifests
             {source}
         {extra}
         """;
+
+    public static string Export(string name, string imageName, ExportFormat format, string destination, bool presigned = false) => $"""
+        apiVersion: imageoperator.io/v1alpha1
+        kind: ImageExport
+        metadata:
+          name: {name}
+        spec:
+          imageName: {imageName}
+          format: {ImageOperator.Controllers.ImageSpecMetadata.Text(format)}
+          destination:
+            {destination}
+        {(presigned ? "  preauthenticatedRequest: {enabled: true, expiresInSeconds: 600}" : "")}
+        """;
 }

@@ -18,6 +18,9 @@ namespace ImageOperator.IntegrationTests.Controllers;
 /// </summary>
 public sealed class OperatorHarness : IAsyncDisposable
 {
+    /// <summary>Name of the second object store ("region").</summary>
+    public const string SecondRegion = "region2";
+
     /// <summary>Name of the Secret holding the S3 keys.</summary>
     public const string CredentialsSecret = "s3-credentials";
 
@@ -87,6 +90,11 @@ public sealed class OperatorHarness : IAsyncDisposable
         $"--ImageOperator:ObjectStores:0:Endpoint={_s3.Endpoint}",
         $"--ImageOperator:ObjectStores:0:CredentialsSecret:Namespace={Namespace}",
         $"--ImageOperator:ObjectStores:0:CredentialsSecret:Name={CredentialsSecret}",
+        // A second named store on the same server plays another region.
+        $"--ImageOperator:ObjectStores:1:Name={SecondRegion}",
+        $"--ImageOperator:ObjectStores:1:Endpoint={_s3.Endpoint}",
+        $"--ImageOperator:ObjectStores:1:CredentialsSecret:Namespace={Namespace}",
+        $"--ImageOperator:ObjectStores:1:CredentialsSecret:Name={CredentialsSecret}",
         $"--ImageOperator:Library:Bucket={LibraryBucket}",
         "--ImageOperator:LeaderElection:Enabled=false",
         "--ImageOperator:MetricsPort=0",
@@ -220,6 +228,17 @@ public sealed class OperatorHarness : IAsyncDisposable
         }
 
         return keys;
+    }
+
+    /// <summary>Uploads <paramref name="path"/>, imports it as CustomImage <paramref name="imageName"/> and waits until it is Available.</summary>
+    public async Task<CustomImage> ImportAsync(string imageName, string path, string bucket)
+    {
+        await UploadAsync(bucket, $"sources/{imageName}", path);
+        await ApplyAsync(Manifests.Import($"imp-{imageName}", imageName, $"objectStore: {{bucket: {bucket}, object: sources/{imageName}}}"));
+        var image = await WaitForAsync(Images, imageName, i => i.Status.LifecycleState is ImageLifecycleState.Available or ImageLifecycleState.Failed);
+        return image.Status.LifecycleState == ImageLifecycleState.Available
+            ? image
+            : throw new InvalidOperationException($"the import of {imageName} failed: {KubernetesJson.Serialize(image.Status)}");
     }
 
     /// <summary>Lowercase hex SHA-256 of a local file.</summary>
