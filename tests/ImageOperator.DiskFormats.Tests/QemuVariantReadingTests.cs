@@ -76,6 +76,27 @@ public sealed class QemuVariantReadingTests(ReferenceDisk reference)
         }
     }
 
+    [Theory]
+    [InlineData("qcow2", "1T", DiskFormat.Qcow2)]
+    [InlineData("vdi", "1T", DiskFormat.Vdi)]
+    [InlineData("vpc", "1T", DiskFormat.Vhd)]
+    [InlineData("vmdk", "64G", DiskFormat.Vmdk)]
+    public async Task Large_empty_disks_map_as_one_zero_extent(string qemuFormat, string size, DiskFormat format)
+    {
+        var path = reference.NewPath($"empty.{qemuFormat}");
+        await QemuImg.RunAsync("create", "-f", qemuFormat, path, size);
+
+        await using var file = FileRangeReader.Open(path);
+        await using var image = await DiskImageReader.OpenAsync(file, format);
+        var extents = new List<Extent>();
+        await foreach (var extent in image.GetExtentsAsync())
+        {
+            extents.Add(extent);
+        }
+
+        extents.Should().Equal(new Extent(0, (await QemuImg.InfoAsync(path)).VirtualSize, ExtentKind.Zero));
+    }
+
     private byte[] ExpectedBytes(Variant variant)
     {
         if (variant.ZeroWrites is null)

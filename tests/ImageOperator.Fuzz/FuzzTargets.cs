@@ -23,9 +23,10 @@ public static class FuzzTargets
 
     /// <summary>
     /// Bounds small enough that one input costs milliseconds: the point is the parsers' handling of hostile
-    /// structures, not the size of what they may describe.
+    /// structures, not the size of what they may describe. Built on use: under AFL the engine's instrumented code
+    /// may run only once SharpFuzz has set up its coverage map, so none of it may run in this class's static constructor.
     /// </summary>
-    public static DiskImageLimits Limits { get; } = new()
+    public static DiskImageLimits Limits => new()
     {
         MaxVirtualSize = 256L << 20,
         MaxTableBytes = 1L << 20,

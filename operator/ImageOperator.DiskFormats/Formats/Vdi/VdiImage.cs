@@ -43,10 +43,17 @@ internal sealed class VdiImage : MappedDiskImage
         var block = offset / VdiConstants.BlockSize;
         var inBlock = offset - block * VdiConstants.BlockSize;
         var length = Math.Min(maxLength, VdiConstants.BlockSize - inBlock);
-        var entry = await _tables.ReadUInt32LittleEndianAsync(BlockMap, _header.OffsetBlockMap, _header.BlocksInImage * 4L, block, cancellationToken).ConfigureAwait(false);
-        if (entry is VdiConstants.UnallocatedBlock or VdiConstants.ZeroedBlock)
+        var entry = await ReadEntryAsync(block, cancellationToken).ConfigureAwait(false);
+        if (IsZero(entry))
         {
-            return Mapping.Zero(length);
+            // Whole runs of unmapped blocks become one mapping, so sparse disks enumerate in few steps.
+            var runEnd = (block + 1) * VdiConstants.BlockSize;
+            while (runEnd - offset < maxLength && IsZero(await ReadEntryAsync(runEnd / VdiConstants.BlockSize, cancellationToken).ConfigureAwait(false)))
+            {
+                runEnd += VdiConstants.BlockSize;
+            }
+
+            return Mapping.Zero(Math.Min(runEnd - offset, maxLength));
         }
 
         if (entry >= _header.BlocksInImage)
@@ -56,4 +63,9 @@ internal sealed class VdiImage : MappedDiskImage
 
         return Mapping.Data(length, _header.OffsetData + (long)entry * VdiConstants.BlockSize + inBlock);
     }
+
+    private static bool IsZero(uint entry) => entry is VdiConstants.UnallocatedBlock or VdiConstants.ZeroedBlock;
+
+    private ValueTask<uint> ReadEntryAsync(long block, CancellationToken cancellationToken) =>
+        _tables.ReadUInt32LittleEndianAsync(BlockMap, _header.OffsetBlockMap, _header.BlocksInImage * 4L, block, cancellationToken);
 }

@@ -90,10 +90,18 @@ internal sealed class VhdImage : MappedDiskImage
         var block = offset / _blockSize;
         var inBlock = offset - block * _blockSize;
         var toBlockEnd = Math.Min(maxLength, _blockSize - inBlock);
-        var entry = await _tables.ReadUInt32BigEndianAsync(Bat, _batOffset, _batBytes, block, cancellationToken).ConfigureAwait(false);
+        var entry = await ReadEntryAsync(block, cancellationToken).ConfigureAwait(false);
         if (entry == VhdConstants.UnallocatedBlock)
         {
-            return Mapping.Zero(toBlockEnd);
+            // Whole runs of unallocated blocks become one mapping, so sparse disks enumerate in few steps.
+            var zeroEnd = (block + 1) * _blockSize;
+            while (zeroEnd - offset < maxLength
+                   && await ReadEntryAsync(zeroEnd / _blockSize, cancellationToken).ConfigureAwait(false) == VhdConstants.UnallocatedBlock)
+            {
+                zeroEnd += _blockSize;
+            }
+
+            return Mapping.Zero(Math.Min(zeroEnd - offset, maxLength));
         }
 
         var bitmapOffset = (long)entry * VhdConstants.SectorSize;
@@ -115,6 +123,9 @@ internal sealed class VhdImage : MappedDiskImage
         var length = Math.Min(runEnd - inBlock, toBlockEnd);
         return written ? Mapping.Data(length, bitmapOffset + _bitmapBytes + inBlock) : Mapping.Zero(length);
     }
+
+    private ValueTask<uint> ReadEntryAsync(long block, CancellationToken cancellationToken) =>
+        _tables.ReadUInt32BigEndianAsync(Bat, _batOffset, _batBytes, block, cancellationToken);
 
     private async ValueTask<bool> IsSectorWrittenAsync(long bitmapOffset, long sector, CancellationToken cancellationToken)
     {
