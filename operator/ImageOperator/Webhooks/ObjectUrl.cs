@@ -47,19 +47,21 @@ public sealed record ObjectUrl(ObjectUrlStyle Style, string Bucket, string Objec
         var presigned = HasSignature(uri.Query);
         var encrypted = uri.Scheme == Uri.UriSchemeHttps;
 
-        // /p/<token>/n/<ns>/b/<bucket>/o/<object...> or /n/<ns>/b/<bucket>/o/<object...>
+        // /p/<token>/n/<ns>/b/<bucket>/o/<object...> or /n/<ns>/b/<bucket>/o/<object...>; a bucket-level URL ends
+        // after the bucket or after /o/.
         var offset = segments.Length > 1 && segments[0] == "p" ? 2 : 0;
         if (segments.Length >= offset + 4 && segments[offset] == "n" && segments[offset + 2] == "b")
         {
             var bucket = Uri.UnescapeDataString(segments[offset + 3]);
-            var hasObjectPart = segments.Length >= offset + 5;
-            if (bucket.Length == 0 || (hasObjectPart && segments[offset + 4] != "o") || segments[offset + 1].Length == 0)
+            var rest = segments.AsSpan(offset + 4);
+            var bucketLevel = rest is [] or [""];
+            if (bucket.Length == 0 || segments[offset + 1].Length == 0 || (!bucketLevel && rest[0] != "o"))
             {
                 problem = "is not of the form https://<host>/n/<namespace>/b/<bucket>/o/<object>";
                 return null;
             }
 
-            var objectName = hasObjectPart ? Uri.UnescapeDataString(string.Join('/', segments.Skip(offset + 5))) : string.Empty;
+            var objectName = bucketLevel ? string.Empty : Uri.UnescapeDataString(string.Join('/', rest[1..].ToArray()));
             var style = offset == 2 ? ObjectUrlStyle.PreAuthenticated : ObjectUrlStyle.ObjectStorage;
             return new ObjectUrl(style, bucket, objectName, offset == 2 || presigned, encrypted);
         }

@@ -11,6 +11,7 @@ public sealed class ObjectUrlTests
     [InlineData("https://os.example.com/n/tenancy/b/images/o/dir/sub%20dir/ol8.qcow2", ObjectUrlStyle.ObjectStorage, "images", "dir/sub dir/ol8.qcow2", false)]
     [InlineData("https://os.example.com/n/tenancy/b/images/o/", ObjectUrlStyle.ObjectStorage, "images", "", false)]
     [InlineData("https://os.example.com/n/tenancy/b/images", ObjectUrlStyle.ObjectStorage, "images", "", false)]
+    [InlineData("https://os.example.com/p/Zx9-token/n/tenancy/b/exports/", ObjectUrlStyle.PreAuthenticated, "exports", "", true)]
     [InlineData("https://os.example.com/p/Zx9-token/n/tenancy/b/images/o/ol8.oci", ObjectUrlStyle.PreAuthenticated, "images", "ol8.oci", true)]
     [InlineData("https://os.example.com/p/Zx9-token/n/tenancy/b/images/o/", ObjectUrlStyle.PreAuthenticated, "images", "", true)]
     [InlineData("http://127.0.0.1:9000/images/ol8.vmdk", ObjectUrlStyle.PathStyle, "images", "ol8.vmdk", false)]

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using FluentAssertions;
+using ImageOperator.Testing;
+using ImageOperator.Webhooks;
+using Xunit;
+
+namespace ImageOperator.IntegrationTests.Webhooks;
+
+/// <summary>
+/// The webhooks as users meet them: <c>kubectl apply</c> against the real API server, which calls the in-process
+/// webhook server over TLS with the CA bundle the server injected into the configurations.
+/// </summary>
+[Collection(WebhookCollection.Name)]
+public sealed class AdmissionWebhookTests(WebhookServerFixture server)
+{
+    private static readonly string InvalidSamples = Path.Combine(RepositoryPaths.Samples, "invalid");
+
+    public static TheoryData<string> InvalidSampleFiles()
+    {
+        var files = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Samples, "invalid"), "*.yaml").Order(StringComparer.Ordinal))
+        {
+            files.Add(Path.GetFileName(file));
+        }
+
+        return files;
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidSampleFiles))]
+    public async Task Each_invalid_sample_is_denied_with_the_webhook_message(string file)
+    {
+        var manifest = await File.ReadAllTextAsync(Path.Combine(InvalidSamples, file));
+        var expected = manifest.Split('\n').Single(l => l.StartsWith("# expect: ", StringComparison.Ordinal))["# expect: ".Length..];
+
+        var result = await server.ApplyAsync(manifest);
+
+        result.Succeeded.Should().BeFalse(result.ToString());
+        result.StandardError.Should().Contain("admission webhook").And.Contain("denied the request").And.Contain(expected);
+    }
+
+    [Fact]
+    public async Task The_valid_samples_are_admitted_and_windows_imports_carry_warnings()
+    {
+        string[] samples = ["customimage.yaml", "imageimport-objectstore.yaml", "imageimport-url-secret.yaml", "imageexport-vmdk.yaml", "imageexport-oci.yaml"];
+        var outputs = new Dictionary<string, ProcessResult>();
+        foreach (var sample in samples)
+        {
+            var result = await server.ApplyAsync(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Samples, sample)));
+            result.Succeeded.Should().BeTrue(result.ToString());
+            outputs[sample] = result;
+        }
+
+        var windows = outputs["imageimport-url-secret.yaml"].StandardError;
+        windows.Should().Contain("Warning: spec.operatingSystem: Windows images need the registry value RealTimeIsUniversal")
+            .And.Contain("Warning: spec.operatingSystem: a Windows image that is not an official platform image must have been generalized with sysprep")
+            .And.Contain("Warning: spec.source: the image is not an official platform image");
+        outputs["customimage.yaml"].StandardError.Should().NotContain("Warning: spec.");
+        windows.Should().NotContain("REPLACE-WITH-THE-PAR-TOKEN", "the pre-authenticated URL is never echoed");
+    }
+
+    [Fact]
+    public async Task The_mutating_webhook_removes_an_oci_launch_mode_and_defaults_foreign_disks_to_paravirtualized()
+    {
+        var oci = await server.ApplyAsync("""
+            apiVersion: imageoperator.io/v1alpha1
+            kind: ImageImport
+            metadata: {name: from-oci}
+            spec:
+              source: {objectStore: {bucket: images, object: ol8.oci}}
+              sourceImageType: OCI
+              imageName: ol8-from-oci
+              launchMode: EMULATED
+            """);
+        var vmdk = await server.ApplyAsync("""
+            apiVersion: imageoperator.io/v1alpha1
+            kind: ImageImport
+            metadata: {name: from-vmdk}
+            spec:
+              source: {objectStore: {bucket: images, object: ol7.vmdk}}
+              sourceImageType: VMDK
+              imageName: ol7-from-vmdk
+              operatingSystem: Oracle Linux
+              operatingSystemVersion: "7.9"
+            """);
+
+        oci.Succeeded.Should().BeTrue(oci.ToString());
+        oci.StandardError.Should().Contain("Warning: " + ImageImportMutator.LaunchModeRemovedWarning);
+        (await LaunchModeAsync("from-oci")).Should().BeEmpty();
+        vmdk.Succeeded.Should().BeTrue(vmdk.ToString());
+        (await LaunchModeAsync("from-vmdk")).Should().Be("PARAVIRTUALIZED");
+    }
+
+    [Fact]
+    public async Task The_source_of_an_import_cannot_change_but_its_display_name_can()
+    {
+        (await server.ApplyAsync(ImportNamed("editable", "images/a.qcow2", "Before"))).EnsureSuccess();
+
+        var renamed = await server.ApplyAsync(ImportNamed("editable", "images/a.qcow2", "After"));
+        var moved = await server.ApplyAsync(ImportNamed("editable", "images/b.qcow2", "After"));
+
+        renamed.Succeeded.Should().BeTrue(renamed.ToString());
+        moved.Succeeded.Should().BeFalse();
+        moved.StandardError.Should().Contain("spec.source: is immutable: an import reads its source once");
+    }
+
+    [Fact]
+    public async Task An_image_cannot_be_deleted_while_an_export_of_it_runs()
+    {
+        (await server.ApplyAsync("""
+            apiVersion: imageoperator.io/v1alpha1
+            kind: CustomImage
+            metadata: {name: busy}
+            spec: {operatingSystem: Ubuntu, operatingSystemVersion: "20.04", launchMode: PARAVIRTUALIZED}
+            ---
+            apiVersion: imageoperator.io/v1alpha1
+            kind: ImageExport
+            metadata: {name: busy-backup}
+            spec:
+              imageName: busy
+              format: QCOW2
+              destination: {objectStore: {bucket: image-exports, object: busy.qcow2}}
+            """)).EnsureSuccess();
+
+        var denied = await server.ControlPlane.KubectlAsync("delete", "customimage", "busy", "-n", server.Namespace, "--wait=false");
+        (await server.ControlPlane.KubectlAsync("delete", "imageexport", "busy-backup", "-n", server.Namespace)).EnsureSuccess();
+        var allowed = await server.ControlPlane.KubectlAsync("delete", "customimage", "busy", "-n", server.Namespace, "--wait=false");
+
+        denied.Succeeded.Should().BeFalse();
+        denied.StandardError.Should().Contain("CustomImage 'busy' cannot be deleted while it is being exported (ImageExport busy-backup)");
+        allowed.Succeeded.Should().BeTrue(allowed.ToString());
+    }
+
+    [Fact]
+    public async Task Malformed_reviews_get_a_4xx_and_the_server_keeps_answering()
+    {
+        using var client = server.CreateHttpClient();
+        const string Path = WebhookRegistration.ValidateCustomImagePath;
+
+        var garbage = await client.PostAsync(Path, new StringContent("{\"apiVersion\": [not json", Encoding.UTF8, "application/json"));
+        var huge = await client.PostAsync(Path, new ByteArrayContent(new byte[3 * 1024 * 1024]));
+        var notAReview = await client.PostAsync(Path, Json("""{"apiVersion":"v1","kind":"Pod"}"""));
+        var noRequest = await client.PostAsync(Path, Json("""{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"""));
+        var wrongKind = await client.PostAsync(Path, Json(Review("Pod", "")));
+        var wrongMethod = await client.GetAsync(Path);
+        var valid = await client.PostAsync(Path, Json(Review("CustomImage", "imageoperator.io")));
+
+        garbage.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        huge.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        notAReview.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        noRequest.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        wrongKind.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await wrongKind.Content.ReadAsStringAsync()).Should().Contain("this endpoint admits CustomImage.imageoperator.io, not Pod.");
+        ((int)wrongMethod.StatusCode).Should().BeInRange(400, 499);
+        valid.StatusCode.Should().Be(HttpStatusCode.OK);
+        valid.Headers.GetValues("Server-Timing").Single().Should().StartWith("admission;dur=");
+        using var answer = JsonDocument.Parse(await valid.Content.ReadAsStringAsync());
+        answer.RootElement.GetProperty("response").GetProperty("uid").GetString().Should().Be("review-1");
+        answer.RootElement.GetProperty("response").GetProperty("allowed").GetBoolean().Should().BeTrue();
+    }
+
+    private static string ImportNamed(string name, string objectKey, string displayName) => $$$"""
+        apiVersion: imageoperator.io/v1alpha1
+        kind: ImageImport
+        metadata: {name: {{{name}}}}
+        spec:
+          source: {objectStore: {bucket: images, object: {{{objectKey}}}}}
+          sourceImageType: QCOW2
+          imageName: {{{name}}}
+          displayName: {{{displayName}}}
+          operatingSystem: Oracle Linux
+          operatingSystemVersion: "8"
+        """;
+
+    private static string Review(string kind, string group) => $$$"""
+        {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"review-1",
+         "kind":{"group":"{{{group}}}","version":"v1alpha1","kind":"{{{kind}}}"},"operation":"CREATE","namespace":"team-a",
+         "object":{"apiVersion":"imageoperator.io/v1alpha1","kind":"CustomImage","metadata":{"name":"ok"},
+                   "spec":{"operatingSystem":"Ubuntu","operatingSystemVersion":"22.04","launchMode":"PARAVIRTUALIZED"} } } }
+        """;
+
+    private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
+
+    private async Task<string> LaunchModeAsync(string import) =>
+        (await server.ControlPlane.KubectlAsync("get", "imageimport", import, "-n", server.Namespace, "-o", "jsonpath={.spec.launchMode}")).EnsureSuccess().StandardOutput.Trim();
+}
