@@ -72,7 +72,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(KubernetesConfiguration(builder.Configuration["Kubernetes:Kubeconfig"])));
         builder.Services.AddSingleton<ObjectStores>();
         builder.Services.AddSingleton<ImageMetrics>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(15));
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.MetricsBindAddress), options.MetricsPort));
 
@@ -98,6 +98,7 @@ public static class HostingExtensions
         {
             Workers = count,
             InitialBackoff = initialBackoff,
+            DrainTimeout = options.DrainTimeout,
             Informer = new InformerOptions
             {
                 Namespace = string.IsNullOrEmpty(options.WatchNamespace) ? null : options.WatchNamespace,

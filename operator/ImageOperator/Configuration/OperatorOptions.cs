@@ -33,6 +33,12 @@ public sealed class OperatorOptions
     /// <summary>Interval of the informers' full resyncs.</summary>
     public TimeSpan ResyncPeriod { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// On shutdown or loss of leadership, how long running imports and exports may continue before they are
+    /// cancelled (their uploads aborted; the next leader starts them again).
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Smallest interval between two progress updates of one import or export.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -21,6 +21,12 @@ public sealed class OperatorHarness : IAsyncDisposable
     /// <summary>Name of the second object store ("region").</summary>
     public const string SecondRegion = "region2";
 
+    /// <summary>Name of a store configured with a wrong secret key.</summary>
+    public const string WrongKeysStore = "wrong-keys";
+
+    /// <summary>Name of the Secret holding a wrong secret key.</summary>
+    public const string WrongKeysSecret = "s3-wrong-keys";
+
     /// <summary>Name of the Secret holding the S3 keys.</summary>
     public const string CredentialsSecret = "s3-credentials";
 
@@ -77,6 +83,7 @@ public sealed class OperatorHarness : IAsyncDisposable
         var ns = await controlPlane.CreateNamespaceAsync(prefix);
         var harness = new OperatorHarness(controlPlane, s3, ns, extraArguments);
         await harness.PutSecretAsync(CredentialsSecret, new() { ["accessKey"] = s3.AccessKey, ["secretKey"] = s3.SecretKey });
+        await harness.PutSecretAsync(WrongKeysSecret, new() { ["accessKey"] = s3.AccessKey, ["secretKey"] = "not-the-secret-key" });
         await harness.StartOperatorAsync();
         return harness;
     }
@@ -95,6 +102,11 @@ public sealed class OperatorHarness : IAsyncDisposable
         $"--ImageOperator:ObjectStores:1:Endpoint={_s3.Endpoint}",
         $"--ImageOperator:ObjectStores:1:CredentialsSecret:Namespace={Namespace}",
         $"--ImageOperator:ObjectStores:1:CredentialsSecret:Name={CredentialsSecret}",
+        // A store whose Secret holds a wrong secret key.
+        $"--ImageOperator:ObjectStores:2:Name={WrongKeysStore}",
+        $"--ImageOperator:ObjectStores:2:Endpoint={_s3.Endpoint}",
+        $"--ImageOperator:ObjectStores:2:CredentialsSecret:Namespace={Namespace}",
+        $"--ImageOperator:ObjectStores:2:CredentialsSecret:Name={WrongKeysSecret}",
         $"--ImageOperator:Library:Bucket={LibraryBucket}",
         "--ImageOperator:LeaderElection:Enabled=false",
         "--ImageOperator:MetricsPort=0",
@@ -210,6 +222,11 @@ public sealed class OperatorHarness : IAsyncDisposable
     public async Task<IReadOnlyList<string>> ListAsync(string bucket, string prefix = "")
     {
         var keys = new List<string>();
+        if (!await S3.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket)))
+        {
+            return keys;
+        }
+
         await foreach (var item in S3.ListObjectsEnumAsync(new ListObjectsArgs().WithBucket(bucket).WithPrefix(prefix).WithRecursive(true)))
         {
             keys.Add(item.Key);
@@ -222,6 +239,11 @@ public sealed class OperatorHarness : IAsyncDisposable
     public async Task<IReadOnlyList<string>> IncompleteUploadsAsync(string bucket, string prefix = "")
     {
         var keys = new List<string>();
+        if (!await S3.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket)))
+        {
+            return keys;
+        }
+
         await foreach (var upload in S3.ListIncompleteUploadsEnumAsync(new ListIncompleteUploadsArgs().WithBucket(bucket).WithPrefix(prefix).WithRecursive(true)))
         {
             keys.Add(upload.Key);
