@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using FluentAssertions;
+using ImageOperator.DiskFormats.Formats.Vmdk;
 using ImageOperator.DiskFormats.IO;
 using ImageOperator.Testing;
 
@@ -95,6 +97,45 @@ public sealed class QemuVariantReadingTests(ReferenceDisk reference)
         }
 
         extents.Should().Equal(new Extent(0, (await QemuImg.InfoAsync(path)).VirtualSize, ExtentKind.Zero));
+    }
+
+    /// <summary>
+    /// qemu-img writes streamOptimized files with the grain directory up front; VMware's layout (and the engine's
+    /// writer) puts it at the end, found through the footer. This moves qemu's file to that layout.
+    /// </summary>
+    [Fact]
+    public async Task StreamOptimized_vmdk_with_its_grain_directory_at_the_end_is_read_through_the_footer()
+    {
+        var qemuStream = await reference.ConvertAsync("vmdk-streamOptimized", "vmdk", ["-o", "subformat=streamOptimized"]);
+        var path = reference.NewPath("gd-at-end.vmdk");
+        var bytes = await File.ReadAllBytesAsync(qemuStream);
+        var header = bytes[..VmdkConstants.HeaderSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(VmdkFieldLocations.GrainDirectoryOffset), VmdkConstants.GrainDirectoryAtEnd);
+        var footerMarker = new byte[VmdkConstants.SectorSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(footerMarker, 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(footerMarker.AsSpan(VmdkFieldLocations.MarkerType), VmdkConstants.MarkerFooter);
+        await File.WriteAllBytesAsync(path, [.. bytes, .. footerMarker, .. header, .. new byte[VmdkConstants.SectorSize]]);
+
+        await using var file = FileRangeReader.Open(path);
+        await using var image = await DiskImageReader.OpenAsync(file, DiskFormat.Vmdk);
+
+        image.Subformat.Should().Be("streamOptimized");
+        await ImageVerifier.VerifyAsync(image, reference.Bytes);
+    }
+
+    [Fact]
+    public async Task StreamOptimized_vmdk_without_its_footer_is_malformed()
+    {
+        var path = reference.NewPath("no-footer.vmdk");
+        var bytes = await File.ReadAllBytesAsync(await reference.ConvertAsync("vmdk-streamOptimized", "vmdk", ["-o", "subformat=streamOptimized"]));
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(VmdkFieldLocations.GrainDirectoryOffset), VmdkConstants.GrainDirectoryAtEnd);
+        await File.WriteAllBytesAsync(path, bytes);
+        await using var file = FileRangeReader.Open(path);
+
+        var open = async () => await DiskImageReader.OpenAsync(file);
+
+        (await open.Should().ThrowAsync<DiskImageException>()).Which.Should().Match<DiskImageException>(e =>
+            e.Problem == ImageProblem.Malformed && e.Message.Contains("does not end with a footer and an end-of-stream marker"));
     }
 
     private byte[] ExpectedBytes(Variant variant)
