@@ -11,7 +11,7 @@
 #   status        says what is running.
 #
 # State lives in $RUN_DIR (default <repo>/.run): kubeconfig, s3.env (S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY,
-# S3_BUCKET, S3_STORE), operator.log, operator.pid, the operator's config file and the sample disk.
+# S3_BUCKET, S3_STORE), env (KUBECONFIG and the S3 variables), operator.log, operator.pid, the operator's config file and the sample disk.
 # Environment: RUN_DIR, RUN_TIMEOUT (seconds to wait for each import/export, default 300),
 #              ARTIFACTS (dotnet --artifacts-path of the published build, default $RUN_DIR/artifacts).
 set -euo pipefail
@@ -114,7 +114,9 @@ start_servers() {
     echo "export S3_BUCKET=$SOURCE_BUCKET"
     echo "export S3_STORE=$STORE"
   } >"$RUN_DIR/s3.env"
-  chmod 600 "$RUN_DIR/s3.env"
+  # .run/env: everything at once (source it to use the stack from a shell).
+  { echo "export KUBECONFIG=$RUN_DIR/kubeconfig"; cat "$RUN_DIR/s3.env"; } >"$RUN_DIR/env"
+  chmod 600 "$RUN_DIR/s3.env" "$RUN_DIR/env"
   # shellcheck source=/dev/null
   source "$RUN_DIR/s3.env"
 }
@@ -142,8 +144,9 @@ install_api() {
     k apply -f - >/dev/null
 }
 
-# The webhook configurations of config/webhook, pointed at the local operator's HTTPS port instead of a Service
-# (the API server runs outside any cluster network). The operator writes its CA into them when it starts.
+# The webhook configurations of the kustomize layout (config/default: final names, as the chart has them), pointed
+# at the local operator's HTTPS port instead of a Service (the API server runs outside any cluster network). The
+# operator writes its CA into them when it starts.
 install_webhooks() {
   local port=$1
   if [ ! -f "$ROOT/config/webhook/kustomization.yaml" ]; then
@@ -151,13 +154,16 @@ install_webhooks() {
     return 0
   fi
   log "installing the webhook configurations (https://127.0.0.1:$port)"
-  k kustomize "$ROOT/config/webhook" |
+  k kustomize "$ROOT/config/default" |
     k create --dry-run=client -o json -f - |
     python3 -c '
 import json, sys
 port = sys.argv[1]
-doc = json.load(sys.stdin)
-items = doc["items"] if doc.get("kind") == "List" else [doc]
+text, decoder, position, items = sys.stdin.read(), json.JSONDecoder(), 0, []
+while text[position:].strip():  # kubectl prints one JSON document per object
+    doc, end = decoder.raw_decode(text, len(text) - len(text[position:].lstrip()))
+    items.extend(doc["items"] if doc.get("kind") == "List" else [doc])
+    position = end
 keep = []
 for item in items:
     if item["kind"] not in ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
@@ -191,6 +197,8 @@ ImageOperator:
     BindAddress: 127.0.0.1
     CertificateDirectory: $RUN_DIR/webhook-certs
     ServiceNamespace: $OPERATOR_NS
+Logging:
+  LogLevel: {Default: Information, Microsoft.AspNetCore: Warning}
 YAML
 }
 
@@ -198,11 +206,13 @@ start_operator() {
   local metrics_port webhook_port
   if [ -n "$(operator_pid)" ] && [ "$RUN_DIR/bin/ImageOperator/image-operator-manager" -ot "$RUN_DIR/operator.pid" ]; then
     log "operator already running (PID $(operator_pid))"
+    install_webhooks "$(cat "$RUN_DIR/webhook.port")"
     return 0
   fi
   stop_operator
   metrics_port=$(free_port); webhook_port=$(free_port)
   write_operator_config "$metrics_port" "$webhook_port"
+  echo "$webhook_port" >"$RUN_DIR/webhook.port"
   install_webhooks "$webhook_port"
   log "starting the operator (log: $RUN_DIR/operator.log)"
   setsid "$RUN_DIR/bin/ImageOperator/image-operator-manager" --config "$RUN_DIR/operator.yaml" \
@@ -310,11 +320,16 @@ YAML
   return "$failed"
 }
 
-# wait_phase <kind> <name>: waits for phase Succeeded; stops early on Failed, saying why.
+# wait_phase <kind> <name>: waits for phase Succeeded; stops early on Failed, saying why, or when no controller
+# has given the object any status within a minute.
 wait_phase() {
-  local kind=$1 name=$2 phase="" deadline=$((SECONDS + TIMEOUT))
+  local kind=$1 name=$2 phase="" start=$SECONDS deadline=$((SECONDS + TIMEOUT))
   while [ "$SECONDS" -lt "$deadline" ]; do
     phase=$(k get "$kind" "$name" -n "$DEMO_NS" -o jsonpath='{.status.phase}' 2>/dev/null || true)
+    if [ -z "$phase" ] && [ $((SECONDS - start)) -ge 60 ]; then
+      log "$kind/$name has no status after 60 s: no controller handles it (see $RUN_DIR/operator.log)"
+      return 1
+    fi
     case $phase in
       Succeeded) log "$kind/$name: Succeeded"; return 0 ;;
       Failed)
@@ -334,7 +349,7 @@ show() {
   k get vmimages -n "$DEMO_NS" || true
   echo
   echo "Exported objects in s3://$EXPORT_BUCKET:"
-  s3 GET "$EXPORT_BUCKET?list-type=2&prefix=demo/" |
+  s3 GET "$EXPORT_BUCKET?list-type=2&prefix=demo%2F" |
     python3 -c '
 import sys, xml.etree.ElementTree as ET
 ns = {"s3": "http://s3.amazonaws.com/doc/2006-03-01/"}
@@ -364,6 +379,7 @@ up() {
 ImageOperator is running locally ($((SECONDS - started)) s).
   kubectl:   export KUBECONFIG=$RUN_DIR/kubeconfig; kubectl get vmimages -A
   S3:        source $RUN_DIR/s3.env   (S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET, S3_STORE)
+  both:      source $RUN_DIR/env
   operator:  log $RUN_DIR/operator.log, metrics http://127.0.0.1:$(cat "$RUN_DIR/metrics.port")/metrics
   stop:      make down
 EOF
