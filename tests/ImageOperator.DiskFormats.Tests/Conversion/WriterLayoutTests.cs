@@ -47,7 +47,7 @@ public sealed class WriterLayoutTests
     [Fact]
     public void A_patched_tar_size_keeps_the_header_checksum_valid()
     {
-        var header = TarHeaderWriter.Header("disk.qcow2", 0, DateTimeOffset.UnixEpoch, (byte)'0');
+        var header = TarHeaderWriter.Header("disk.qcow2", 0, DateTimeOffset.UnixEpoch, OciConstants.TypeRegular);
         TarHeaderWriter.SetSize(header, 123_456_789);
 
         var stored = Convert.ToInt32(Encoding.ASCII.GetString(header, 148, 6), 8);

@@ -35,7 +35,7 @@ internal static class OciWriter
         if (map is null)
         {
             var headerOffset = output.Position;
-            var header = TarHeaderWriter.Header(DiskEntry, 0, modified, (byte)'0');
+            var header = TarHeaderWriter.Header(DiskEntry, 0, modified, OciConstants.TypeRegular);
             await output.WriteAsync(header, cancellationToken).ConfigureAwait(false);
             var start = output.Position;
             await new Qcow2OnePassWriter(source.VirtualSize, metadata, compressionLevel).WriteAsync(source, output, progress, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using F = ImageOperator.DiskFormats.Formats.Oci.TarFieldLocations;
+using L = ImageOperator.DiskFormats.Formats.Oci.TarFieldLengths;
 
 namespace ImageOperator.DiskFormats.Formats.Oci;
 
@@ -11,27 +13,14 @@ namespace ImageOperator.DiskFormats.Formats.Oci;
 /// </summary>
 internal static class TarHeaderWriter
 {
-    public const int BlockSize = 512;
-
-    /// <summary>Offset of the size field within a header.</summary>
-    public const int SizeField = 124;
+    public const int BlockSize = OciConstants.BlockSize;
 
     private const long MaxOctalSize = (1L << 33) - 1;
-    private const int NameField = 0;
-    private const int ModeField = 100;
-    private const int OwnerField = 108;
-    private const int GroupField = 116;
-    private const int TimeField = 136;
-    private const int ChecksumField = 148;
-    private const int TypeField = 156;
-    private const int MagicField = 257;
-    private const int OwnerNameField = 265;
-    private const int GroupNameField = 297;
 
     /// <summary>The headers to write before an entry of <paramref name="size"/> bytes: a PAX header first when the size needs one.</summary>
     public static byte[] EntryHeaders(string name, long size, DateTimeOffset modified)
     {
-        var header = Header(name, size, modified, (byte)'0');
+        var header = Header(name, size, modified, OciConstants.TypeRegular);
         if (size <= MaxOctalSize)
         {
             return header;
@@ -40,7 +29,7 @@ internal static class TarHeaderWriter
         var record = PaxRecord("size", size.ToString(CultureInfo.InvariantCulture));
         var paxData = new byte[(record.Length + BlockSize - 1) / BlockSize * BlockSize];
         record.CopyTo(paxData, 0);
-        return [.. Header($"PaxHeaders/{name}", record.Length, modified, (byte)'x'), .. paxData, .. header];
+        return [.. Header($"PaxHeaders/{name}", record.Length, modified, OciConstants.TypePaxExtended), .. paxData, .. header];
     }
 
     /// <summary>One ustar header block.</summary>
@@ -48,20 +37,21 @@ internal static class TarHeaderWriter
     {
         var header = new byte[BlockSize];
         var span = header.AsSpan();
-        if (Encoding.ASCII.GetBytes(name, span[NameField..100]) != name.Length || name.Length > 99)
+        if (name.Length >= L.Name || !Ascii.IsValid(name))
         {
-            throw new ArgumentException($"Tar entry name '{name}' must be ASCII and under 100 characters.", nameof(name));
+            throw new ArgumentException($"Tar entry name '{name}' must be ASCII and under {L.Name} characters.", nameof(name));
         }
 
-        Octal(span.Slice(ModeField, 8), 420); // rw-r--r-- (octal 644)
-        Octal(span.Slice(OwnerField, 8), 0);
-        Octal(span.Slice(GroupField, 8), 0);
-        Octal(span.Slice(TimeField, 12), modified.ToUnixTimeSeconds());
-        span[TypeField] = type;
-        "ustar\0"u8.CopyTo(span[MagicField..]);
-        "00"u8.CopyTo(span[(MagicField + 6)..]);
-        "root"u8.CopyTo(span[OwnerNameField..]);
-        "root"u8.CopyTo(span[GroupNameField..]);
+        Encoding.ASCII.GetBytes(name, span[F.Name..]);
+        Octal(span.Slice(F.Mode, L.Mode), 420); // rw-r--r-- (octal 644)
+        Octal(span.Slice(F.Uid, L.Uid), 0);
+        Octal(span.Slice(F.Gid, L.Gid), 0);
+        Octal(span.Slice(F.MTime, L.MTime), modified.ToUnixTimeSeconds());
+        span[F.TypeFlag] = type;
+        "ustar\0"u8.CopyTo(span[F.Magic..]);
+        "00"u8.CopyTo(span[F.Version..]);
+        "root"u8.CopyTo(span[F.UName..]);
+        "root"u8.CopyTo(span[F.GName..]);
         SetSize(span, size);
         return header;
     }
@@ -69,7 +59,7 @@ internal static class TarHeaderWriter
     /// <summary>Writes <paramref name="size"/> into a header and recomputes its checksum (used to patch a header written early).</summary>
     public static void SetSize(Span<byte> header, long size)
     {
-        var field = header.Slice(SizeField, 12);
+        var field = header.Slice(F.Size, L.Size);
         if (size <= MaxOctalSize)
         {
             Octal(field, size);
@@ -81,7 +71,7 @@ internal static class TarHeaderWriter
             BinaryPrimitives.WriteInt64BigEndian(field[4..], size);
         }
 
-        var checksum = header.Slice(ChecksumField, 8);
+        var checksum = header.Slice(F.Checksum, L.Checksum);
         checksum.Fill((byte)' ');
         var sum = 0;
         foreach (var value in header)

@@ -1,28 +1,25 @@
 using System.Buffers.Binary;
+using F = ImageOperator.DiskFormats.Formats.Qcow2.Qcow2FieldLocations;
 
 namespace ImageOperator.DiskFormats.Formats.Qcow2;
 
 /// <summary>
 /// The on-disk choices of the QCOW2 writers and the structures both of them emit: a v3 header (header_length
-/// 112 with compression type zlib, as qemu 7.2 writes), 64 KiB clusters, 16-bit refcounts.
+/// 112 with compression type zlib, as qemu 7.2 writes), 64 KiB clusters, 16-bit refcounts. Metadata goes in a
+/// header extension of type "IMOP" (0x494D4F50): its data is the UTF-8 camelCase JSON of
+/// <see cref="ImageMetadata"/>, its length the JSON's byte count, zero-padded to 8 bytes, before the end marker.
 /// </summary>
 internal static class Qcow2Layout
 {
-    public const int ClusterBits = 16;
+    public const int ClusterBits = Qcow2Constants.DefaultClusterBits;
     public const int ClusterSize = 1 << ClusterBits;
-    public const int L2Entries = ClusterSize / 8;
-    public const int RefcountOrder = 4;
+    public const int L2Entries = ClusterSize / Qcow2Constants.L2EntrySize;
+    public const int RefcountOrder = Qcow2Constants.Version2RefcountOrder;
     public const int RefcountsPerBlock = ClusterSize * 8 / (1 << RefcountOrder);
-    public const int HeaderLength = 112;
-
-    /// <summary>Type of the header extension that carries <see cref="ImageMetadata"/> as JSON: "IMOP".</summary>
-    public const uint MetadataExtension = 0x494D4F50;
+    public const int HeaderLength = Qcow2Constants.Version3HeaderLengthWithCompressionType;
 
     /// <summary>L1/L2 flag: the cluster's refcount is exactly 1.</summary>
-    public const ulong Copied = 1UL << 63;
-
-    /// <summary>L2 flag: the entry describes a compressed cluster.</summary>
-    public const ulong CompressedFlag = 1UL << 62;
+    public const ulong Copied = Qcow2Constants.CopiedFlag;
 
     /// <summary>Bit position of the sector count in a compressed L2 entry: 62 − (cluster_bits − 8).</summary>
     public const int CompressedSizeShift = 62 - (ClusterBits - 8);
@@ -58,15 +55,16 @@ internal static class Qcow2Layout
         var header = new byte[ClusterSize];
         var span = header.AsSpan();
         Qcow2Constants.Magic.CopyTo(span);
-        BinaryPrimitives.WriteUInt32BigEndian(span[4..], 3);
-        BinaryPrimitives.WriteUInt32BigEndian(span[20..], ClusterBits);
-        BinaryPrimitives.WriteInt64BigEndian(span[24..], virtualSize);
-        BinaryPrimitives.WriteUInt32BigEndian(span[36..], checked((uint)L1Size(virtualSize)));
-        BinaryPrimitives.WriteInt64BigEndian(span[40..], l1Offset);
-        BinaryPrimitives.WriteInt64BigEndian(span[48..], refcountTableOffset);
-        BinaryPrimitives.WriteUInt32BigEndian(span[56..], checked((uint)refcountTableClusters));
-        BinaryPrimitives.WriteUInt32BigEndian(span[96..], RefcountOrder);
-        BinaryPrimitives.WriteUInt32BigEndian(span[100..], HeaderLength);
+        BinaryPrimitives.WriteUInt32BigEndian(span[F.Version..], Qcow2Constants.Version3);
+        BinaryPrimitives.WriteUInt32BigEndian(span[F.ClusterBits..], ClusterBits);
+        BinaryPrimitives.WriteInt64BigEndian(span[F.Size..], virtualSize);
+        BinaryPrimitives.WriteUInt32BigEndian(span[F.L1Size..], checked((uint)L1Size(virtualSize)));
+        BinaryPrimitives.WriteInt64BigEndian(span[F.L1TableOffset..], l1Offset);
+        BinaryPrimitives.WriteInt64BigEndian(span[F.RefcountTableOffset..], refcountTableOffset);
+        BinaryPrimitives.WriteUInt32BigEndian(span[F.RefcountTableClusters..], checked((uint)refcountTableClusters));
+        BinaryPrimitives.WriteUInt32BigEndian(span[F.RefcountOrder..], RefcountOrder);
+        BinaryPrimitives.WriteUInt32BigEndian(span[F.HeaderLength..], HeaderLength);
+        span[F.CompressionType] = Qcow2Constants.CompressionZlib;
 
         var at = HeaderLength;
         if (metadataJson is not null)
@@ -77,7 +75,7 @@ internal static class Qcow2Layout
                 throw new ArgumentException($"The image metadata is {metadataJson.Length} bytes of JSON; a QCOW2 header extension holds at most {ClusterSize - at - 16}.");
             }
 
-            BinaryPrimitives.WriteUInt32BigEndian(span[at..], MetadataExtension);
+            BinaryPrimitives.WriteUInt32BigEndian(span[at..], Qcow2Constants.ExtensionImageOperatorMetadata);
             BinaryPrimitives.WriteUInt32BigEndian(span[(at + 4)..], (uint)metadataJson.Length);
             metadataJson.CopyTo(span[(at + 8)..]);
         }
@@ -128,6 +126,6 @@ internal static class Qcow2Layout
     public static ulong CompressedEntry(long hostOffset, int length)
     {
         var extraSectors = (ulong)(((hostOffset + length - 1) >> 9) - (hostOffset >> 9));
-        return CompressedFlag | (extraSectors << CompressedSizeShift) | (ulong)hostOffset;
+        return Qcow2Constants.CompressedFlag | (extraSectors << CompressedSizeShift) | (ulong)hostOffset;
     }
 }

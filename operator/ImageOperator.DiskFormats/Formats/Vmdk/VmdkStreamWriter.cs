@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ImageOperator.DiskFormats.Compression;
 using ImageOperator.DiskFormats.Conversion;
+using F = ImageOperator.DiskFormats.Formats.Vmdk.VmdkFieldLocations;
 
 namespace ImageOperator.DiskFormats.Formats.Vmdk;
 
@@ -15,15 +16,12 @@ namespace ImageOperator.DiskFormats.Formats.Vmdk;
 /// </summary>
 internal sealed class VmdkStreamWriter(long virtualSize, int level)
 {
-    private const int Sector = 512;
-    private const int GrainSectors = 128;
+    private const int Sector = VmdkConstants.SectorSize;
+    private const int GrainSectors = (int)VmdkConstants.DefaultGrainSectors;
     private const int GrainSize = GrainSectors * Sector;
-    private const int GtEntries = 512;
+    private const int GtEntries = (int)VmdkConstants.DefaultGrainTableEntries;
     private const int DescriptorSectors = 20;
-    private const int OverheadSectors = 128;
-    private const uint MarkerGrainTable = 1;
-    private const uint MarkerGrainDirectory = 2;
-    private const uint MarkerFooter = 3;
+    private const int OverheadSectors = GrainSectors;
 
     private readonly long _capacity = (virtualSize + Sector - 1) / Sector;
     private readonly byte[] _grainTable = new byte[GtEntries * 4];
@@ -40,7 +38,7 @@ internal sealed class VmdkStreamWriter(long virtualSize, int level)
         var tables = (grains + GtEntries - 1) / GtEntries;
         _directory = new byte[(tables * 4 + Sector - 1) / Sector * Sector];
 
-        await output.WriteAsync(Header(gdOffset: ulong.MaxValue), cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(Header(VmdkConstants.GrainDirectoryAtEnd), cancellationToken).ConfigureAwait(false);
         await output.WriteAsync(Descriptor(), cancellationToken).ConfigureAwait(false);
         await output.WriteZerosAsync((OverheadSectors - 1 - DescriptorSectors) * (long)Sector, cancellationToken).ConfigureAwait(false);
 
@@ -62,9 +60,9 @@ internal sealed class VmdkStreamWriter(long virtualSize, int level)
         }
 
         await FlushGrainTableAsync(output, cancellationToken).ConfigureAwait(false);
-        var gdSector = await WriteMetadataAsync(output, MarkerGrainDirectory, _directory, cancellationToken).ConfigureAwait(false);
-        await WriteMetadataAsync(output, MarkerFooter, Header((ulong)gdSector), cancellationToken).ConfigureAwait(false);
-        await output.WriteZerosAsync(Sector, cancellationToken).ConfigureAwait(false); // end-of-stream marker
+        var gdSector = await WriteMetadataAsync(output, VmdkConstants.MarkerGrainDirectory, _directory, cancellationToken).ConfigureAwait(false);
+        await WriteMetadataAsync(output, VmdkConstants.MarkerFooter, Header((ulong)gdSector), cancellationToken).ConfigureAwait(false);
+        await output.WriteZerosAsync(Sector, cancellationToken).ConfigureAwait(false); // end-of-stream marker: a zero sector
     }
 
     private long SectorOf(ImageOutput output) => (output.Position - _start) / Sector;
@@ -81,12 +79,13 @@ internal sealed class VmdkStreamWriter(long virtualSize, int level)
         BinaryPrimitives.WriteUInt32LittleEndian(_grainTable.AsSpan((int)(grain % GtEntries) * 4), checked((uint)SectorOf(output)));
         _tableUsed = true;
 
-        var length = (12 + compressed.Length + Sector - 1) / Sector * Sector;
+        const int MarkerHeader = VmdkConstants.GrainMarkerHeaderSize;
+        var length = (MarkerHeader + compressed.Length + Sector - 1) / Sector * Sector;
         var record = _scratch.AsSpan(0, length);
-        BinaryPrimitives.WriteInt64LittleEndian(record, grain * GrainSectors);
-        BinaryPrimitives.WriteInt32LittleEndian(record[8..], compressed.Length);
-        compressed.Span.CopyTo(record[12..]);
-        record[(12 + compressed.Length)..].Clear();
+        BinaryPrimitives.WriteInt64LittleEndian(record[VmdkFieldLocations.MarkerValue..], grain * GrainSectors);
+        BinaryPrimitives.WriteInt32LittleEndian(record[VmdkFieldLocations.MarkerSize..], compressed.Length);
+        compressed.Span.CopyTo(record[MarkerHeader..]);
+        record[(MarkerHeader + compressed.Length)..].Clear();
         await output.WriteAsync(_scratch.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
     }
 
@@ -97,7 +96,7 @@ internal sealed class VmdkStreamWriter(long virtualSize, int level)
             return;
         }
 
-        var tableSector = await WriteMetadataAsync(output, MarkerGrainTable, _grainTable, cancellationToken).ConfigureAwait(false);
+        var tableSector = await WriteMetadataAsync(output, VmdkConstants.MarkerGrainTable, _grainTable, cancellationToken).ConfigureAwait(false);
         BinaryPrimitives.WriteUInt32LittleEndian(_directory.AsSpan((int)_tableIndex * 4), checked((uint)tableSector));
         Array.Clear(_grainTable);
         _tableUsed = false;
@@ -108,8 +107,8 @@ internal sealed class VmdkStreamWriter(long virtualSize, int level)
     {
         var sectors = (payload.Length + Sector - 1) / Sector;
         var marker = new byte[Sector];
-        BinaryPrimitives.WriteInt64LittleEndian(marker, sectors);
-        BinaryPrimitives.WriteUInt32LittleEndian(marker.AsSpan(12), type);
+        BinaryPrimitives.WriteInt64LittleEndian(marker.AsSpan(VmdkFieldLocations.MarkerValue), sectors);
+        BinaryPrimitives.WriteUInt32LittleEndian(marker.AsSpan(VmdkFieldLocations.MarkerType), type);
         await output.WriteAsync(marker, cancellationToken).ConfigureAwait(false);
         var payloadSector = SectorOf(output);
         await output.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
@@ -119,21 +118,21 @@ internal sealed class VmdkStreamWriter(long virtualSize, int level)
 
     private byte[] Header(ulong gdOffset)
     {
-        const uint Flags = 1 | (1 << 16) | (1 << 17); // valid newline test, compressed grains, markers
-        var header = new byte[Sector];
+        const uint Flags = VmdkConstants.FlagValidNewlineDetection | VmdkConstants.FlagCompressedGrains | VmdkConstants.FlagMarkers;
+        var header = new byte[VmdkConstants.HeaderSize];
         var span = header.AsSpan();
-        "KDMV"u8.CopyTo(span);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], 3);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], Flags);
-        BinaryPrimitives.WriteInt64LittleEndian(span[12..], _capacity);
-        BinaryPrimitives.WriteInt64LittleEndian(span[20..], GrainSectors);
-        BinaryPrimitives.WriteInt64LittleEndian(span[28..], 1);
-        BinaryPrimitives.WriteInt64LittleEndian(span[36..], DescriptorSectors);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[44..], GtEntries);
-        BinaryPrimitives.WriteUInt64LittleEndian(span[56..], gdOffset);
-        BinaryPrimitives.WriteInt64LittleEndian(span[64..], OverheadSectors);
-        "\n \r\n"u8.CopyTo(span[73..]);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[77..], 1); // deflate
+        VmdkConstants.SparseMagic.CopyTo(span[F.Magic..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[F.Version..], VmdkConstants.StreamOptimizedVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[F.Flags..], Flags);
+        BinaryPrimitives.WriteInt64LittleEndian(span[F.Capacity..], _capacity);
+        BinaryPrimitives.WriteInt64LittleEndian(span[F.GrainSize..], GrainSectors);
+        BinaryPrimitives.WriteInt64LittleEndian(span[F.DescriptorOffset..], 1);
+        BinaryPrimitives.WriteInt64LittleEndian(span[F.DescriptorSize..], DescriptorSectors);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[F.NumGtesPerGt..], GtEntries);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[F.GrainDirectoryOffset..], gdOffset);
+        BinaryPrimitives.WriteInt64LittleEndian(span[F.Overhead..], OverheadSectors);
+        "\n \r\n"u8.CopyTo(span[F.SingleEndLineChar..]);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[F.CompressAlgorithm..], VmdkConstants.CompressionDeflate);
         return header;
     }
 
@@ -144,7 +143,7 @@ internal sealed class VmdkStreamWriter(long virtualSize, int level)
             # Disk DescriptorFile
             version=1
             CID={RandomNumberGenerator.GetInt32(int.MaxValue):x8}
-            parentCID=ffffffff
+            parentCID={VmdkConstants.NoParentCid}
             createType="streamOptimized"
 
             # Extent description
