@@ -13,7 +13,7 @@ namespace ImageOperator.DiskFormats.Tests;
 /// </summary>
 public sealed class FuzzSmokeTests(ITestOutputHelper output)
 {
-    private const int Executions = 2000;
+    private const int Executions = 1000;
 
     /// <summary>A hang guard, far above the milliseconds an input takes; not a speed goal.</summary>
     private static readonly TimeSpan MaxTimePerInput = TimeSpan.FromSeconds(5);
