@@ -22,9 +22,10 @@ public sealed class ClusterAdmissionLookup(IKubernetes kubernetes, ShapeCache sh
     /// <inheritdoc />
     public async ValueTask<ComputeShape?> FindShapeAsync(string name, CancellationToken cancellationToken)
     {
-        if (shapes.HasSynced)
+        // A miss is confirmed with the API server: a shape created a moment ago may not have reached the cache.
+        if (shapes.HasSynced && shapes.Get(name) is { } cached)
         {
-            return shapes.Get(name);
+            return cached;
         }
 
         return await shapeClient.GetAsync(name, null, cancellationToken).ConfigureAwait(false);
