@@ -27,7 +27,7 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
     // Stores are kept for the process lifetime, one per (name, credentials): a running transfer may still use the
     // instance built from keys that were rotated since.
     private readonly ConcurrentDictionary<(string Name, ObjectStoreCredentials Credentials), ObjectStore> _stores = new();
-    private readonly ConcurrentDictionary<(string Store, string Bucket), byte> _buckets = new();
+    private readonly ConcurrentDictionary<(string Store, string Bucket), Lazy<Task>> _buckets = new();
     private readonly ConcurrentDictionary<string, (ObjectStoreCredentials Credentials, DateTimeOffset Expires)> _credentials = new();
 
     /// <summary>HTTP client for URLs that carry their own authorisation (pre-signed, public).</summary>
@@ -75,25 +75,19 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
         return null;
     }
 
-    /// <summary>Creates <paramref name="bucket"/> when missing (once per store and bucket per process).</summary>
+    /// <summary>Creates <paramref name="bucket"/> when missing; concurrent callers share one check per store and bucket.</summary>
     public async Task EnsureBucketAsync(ObjectStore store, string bucket, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        if (!_buckets.TryAdd((store.Name, bucket), 0))
-        {
-            return;
-        }
-
+        var ensured = _buckets.GetOrAdd((store.Name, bucket), _ => new Lazy<Task>(() => CreateBucketAsync(store, bucket)));
         try
         {
-            if (!await store.Minio.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket), cancellationToken).ConfigureAwait(false))
-            {
-                await store.Minio.MakeBucketAsync(new MakeBucketArgs().WithBucket(bucket), cancellationToken).ConfigureAwait(false);
-            }
+            await ensured.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            _buckets.TryRemove((store.Name, bucket), out _);
+            // Let the next caller try again rather than remember a failure forever.
+            _buckets.TryRemove(new KeyValuePair<(string, string), Lazy<Task>>((store.Name, bucket), ensured));
             throw;
         }
     }
@@ -125,6 +119,14 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
         foreach (var store in _stores.Values)
         {
             store.Dispose();
+        }
+    }
+
+    private static async Task CreateBucketAsync(ObjectStore store, string bucket)
+    {
+        if (!await store.Minio.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket)).ConfigureAwait(false))
+        {
+            await store.Minio.MakeBucketAsync(new MakeBucketArgs().WithBucket(bucket)).ConfigureAwait(false);
         }
     }
 
