@@ -6,7 +6,7 @@ SHELL := /bin/bash
 DOTNET_ARTIFACTS := $(if $(ARTIFACTS),--artifacts-path $(ARTIFACTS))
 CHART_CRDS := charts/image-operator/crds
 
-.PHONY: help build manifests provision test lint run down status bench bench-webhook helm-lint docker-build image-publish kind
+.PHONY: help build manifests provision test lint run down status bench bench-operator bench-webhook helm-lint docker-build image-publish kind
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-10s %s\n", $$1, $$2 }'
@@ -62,6 +62,9 @@ kind: ## End-to-end run in a kind cluster (needs Docker, kind and helm): tests/e
 
 bench: ## Run the benchmarks (tests/bench/bench.sh).
 	@if [ -f tests/bench/bench.sh ]; then bash tests/bench/bench.sh; else echo "no benchmarks yet (tests/bench/bench.sh)" >&2; exit 1; fi
+
+bench-operator: ## 1,000 small imports to Available (time, peak RSS); a multi-GiB import + export against a plain S3 copy.
+	bash tests/bench/operator-bench.sh
 
 bench-webhook: ## Admission webhooks under load: 200 AdmissionReviews/s for 60 s; server and client p50/p99, errors.
 	dotnet run -c Release --project tests/ImageOperator.Benchmarks $(DOTNET_ARTIFACTS) -- webhook --rate 200 --duration 60 --shapes $(CURDIR)/config/samples/shapes.yaml

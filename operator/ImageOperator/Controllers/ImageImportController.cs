@@ -154,6 +154,7 @@ public sealed class ImageImportController(
                 FreeformTags = spec.FreeformTags,
                 DefinedTags = spec.DefinedTags,
                 LicenseAttestation = spec.LicenseAttestation,
+                BuiltOnHardwareGeneration = spec.BuiltOnHardwareGeneration,
             },
         };
     }
