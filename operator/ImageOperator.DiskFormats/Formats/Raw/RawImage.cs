@@ -48,6 +48,16 @@ internal sealed class RawImage : MappedDiskImage
         new(source, format, subformat, virtualSize);
 
     /// <inheritdoc />
-    protected override ValueTask<Mapping> MapAsync(long offset, long maxLength, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Mapping.Data(maxLength, offset));
+    /// <remarks>Holes of a sparse source file read as zeros, so they map to zero runs and are never read or scanned.</remarks>
+    protected override ValueTask<Mapping> MapAsync(long offset, long maxLength, CancellationToken cancellationToken)
+    {
+        if (Source is IDataRangeReader sparse && sparse.TryFindData(offset, out var dataStart, out var dataEnd))
+        {
+            return ValueTask.FromResult(dataStart > offset
+                ? Mapping.Zero(Math.Min(dataStart - offset, maxLength))
+                : Mapping.Data(Math.Min(dataEnd - offset, maxLength), offset));
+        }
+
+        return ValueTask.FromResult(Mapping.Data(maxLength, offset));
+    }
 }
