@@ -30,7 +30,7 @@ rm -rf "${STATE:?}/etcd" "$STATE/env"
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
   BIN=$KUBEBUILDER_ASSETS
 else
-  BIN=${IMAGE_OPERATOR_CACHE:-$HOME/.cache/image-operator}/kubernetes-1.20.2/bin
+  BIN=$APISERVER_CACHE_BIN
   if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/etcd" ]; then provision; fi
 fi
 for b in kube-apiserver etcd; do [ -x "$BIN/$b" ] || die "$BIN/$b is missing (KUBEBUILDER_ASSETS=${KUBEBUILDER_ASSETS:-})"; done

@@ -6,6 +6,10 @@
 
 STACK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# Where provision.sh caches the kube-apiserver it builds. The revision is bumped whenever the patches applied to
+# Debian's tree change, so that a cached binary is rebuilt.
+export APISERVER_CACHE_BIN=${IMAGE_OPERATOR_CACHE:-$HOME/.cache/image-operator}/kubernetes-1.20.2-r2/bin
+
 log() { echo "[$(basename "$0") $(date +%T)] $*" >&2; }
 die() { log "error: $*"; exit 1; }
 

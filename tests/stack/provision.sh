@@ -12,8 +12,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 CACHE=${IMAGE_OPERATOR_CACHE:-$HOME/.cache/image-operator}
-K8S_VERSION=1.20.2
-BIN=$CACHE/kubernetes-$K8S_VERSION/bin
+BIN=$APISERVER_CACHE_BIN
 LOGS=$CACHE/logs
 mkdir -p "$CACHE" "$LOGS"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -82,7 +81,15 @@ if [ "$BUILD_APISERVER" = 1 ]; then
   # Debian's vendored reflect2 is too old for Go 1.19's map layout: the server crashes (SIGSEGV in
   # runtime.mapiternext) on the first custom object written. Debian's packaged reflect2 1.0.2 works.
   rsync -a --delete /usr/share/gocode/src/github.com/modern-go/reflect2/ "$tree/vendor/github.com/modern-go/reflect2/"
-  log "building kube-apiserver $K8S_VERSION (about 7 minutes on 2 cores; log: $LOGS/kube-apiserver-build.log)"
+  # The OpenAPI type check (go-openapi, and kube-openapi's copy of it) takes any zero value for null; built with
+  # Go 1.19 that includes "", so every empty string in a custom object would be refused ("must be of type string:
+  # null"). Only nil means null.
+  for validator in vendor/github.com/go-openapi/validate/type.go vendor/k8s.io/kube-openapi/pkg/validation/validate/type.go; do
+    sed -i 's/if data == nil || reflect.DeepEqual(reflect.Zero(reflect.TypeOf(data)), reflect.ValueOf(data)) {/if data == nil {/' \
+      "$tree/$validator"
+    grep -q '^	if data == nil {$' "$tree/$validator" || die "the null-check patch no longer applies to $tree/$validator"
+  done
+  log "building kube-apiserver 1.20.2 (about 7 minutes on 2 cores; log: $LOGS/kube-apiserver-build.log)"
   (cd "$tree" && run_logged "$LOGS/kube-apiserver-build.log" env CGO_ENABLED=0 make WHAT=cmd/kube-apiserver)
   mkdir -p "$BIN"
   cp "$tree/_output/bin/kube-apiserver" "$BIN/kube-apiserver.tmp"
@@ -123,7 +130,7 @@ spec:
       openAPIV3Schema:
         type: object
         properties:
-          spec: {type: object, properties: {size: {type: integer}}}
+          spec: {type: object, properties: {size: {type: integer}, note: {type: string}}}
           status: {type: object, properties: {phase: {type: string}}}
 CRD
       kubectl wait --for=condition=Established "crd/$crd" --timeout=60s &&
@@ -131,7 +138,7 @@ CRD
 apiVersion: provision.imageoperator.io/v1
 kind: SelfCheck
 metadata: {name: check, namespace: default}
-spec: {size: 1}
+spec: {size: 1, note: ""}
 OBJ
       kubectl get selfchecks.provision.imageoperator.io check -n default -o name
   } >"$LOGS/self-check.log" 2>&1; then
