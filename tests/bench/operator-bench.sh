@@ -17,7 +17,9 @@ OPERATOR_PID=
 
 log() { echo "[bench $(date +%T)] $*" >&2; }
 cleanup() {
-  [ -n "$OPERATOR_PID" ] && kill -TERM "$OPERATOR_PID" 2>/dev/null && wait "$OPERATOR_PID" 2>/dev/null || true
+  if [ -n "$OPERATOR_PID" ] && kill -TERM "$OPERATOR_PID" 2>/dev/null; then
+    wait "$OPERATOR_PID" 2>/dev/null || true
+  fi
   bash "$ROOT/tests/stack/s3-down.sh" "$WORK/s3" >/dev/null 2>&1 || true
   bash "$ROOT/tests/stack/apiserver-down.sh" "$WORK/api" >/dev/null 2>&1 || true
   rm -rf "$WORK"
