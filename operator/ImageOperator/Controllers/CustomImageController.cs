@@ -88,6 +88,14 @@ public sealed class CustomImageController(
             return;
         }
 
+        if (status.StoredDisk is null && image.Metadata.Annotations?.ContainsKey(ImageImportController.ImportUidAnnotation) == true)
+        {
+            // Created by an import that has not stored the disk yet: the import drives the state from here, and the
+            // image must read Importing from the start, even when this controller sees it before the import does.
+            status.LifecycleState = ImageLifecycleState.Importing;
+            return;
+        }
+
         if (status.StoredDisk is null)
         {
             status.LifecycleState = ImageLifecycleState.Provisioning;
