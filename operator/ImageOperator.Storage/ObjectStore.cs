@@ -147,6 +147,25 @@ public sealed class ObjectStore : IDisposable
         return uploads;
     }
 
+    /// <summary>
+    /// Aborts every unfinished multipart upload to exactly <paramref name="key"/> (S3 keys are case-sensitive; other keys
+    /// under the same prefix are left alone): the leftovers of an attempt that could not abort its own upload because
+    /// it crashed or the store was unreachable. Returns how many were aborted.
+    /// </summary>
+    public async Task<int> AbortIncompleteUploadsAsync(string bucket, string key, MultipartUploadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ObjectLocation.ForStore(Name, bucket, key);
+        var stale = (await ListIncompleteUploadsAsync(bucket, key, cancellationToken).ConfigureAwait(false))
+            .Where(upload => string.Equals(upload.Key, key, StringComparison.Ordinal))
+            .ToList();
+        foreach (var (_, uploadId) in stale)
+        {
+            await S3MultipartUpload.AbortAsync(this, options ?? new MultipartUploadOptions(), bucket, key, uploadId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return stale.Count;
+    }
+
     /// <summary>Deletes an object; deleting a missing object succeeds (S3 semantics).</summary>
     public async Task RemoveAsync(string bucket, string key, CancellationToken cancellationToken = default)
     {

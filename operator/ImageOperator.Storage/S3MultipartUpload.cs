@@ -194,10 +194,17 @@ public sealed class S3MultipartUpload : IHeadPatchSink
         }
 
         ReturnBuffers();
+        using var timeout = new CancellationTokenSource(_options.RequestTimeout);
+        await AbortAsync(_store, _options, Bucket, Key, _uploadId, timeout.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Aborts the multipart upload <paramref name="uploadId"/> (retrying transient failures); one already gone is fine.</summary>
+    internal static async Task AbortAsync(
+        ObjectStore store, MultipartUploadOptions options, string bucket, string key, string uploadId, CancellationToken cancellationToken)
+    {
         try
         {
-            using var timeout = new CancellationTokenSource(_options.RequestTimeout);
-            using var response = await SendAsync(_store, _options, HttpMethod.Delete, Bucket, Key, $"uploadId={Uri.EscapeDataString(_uploadId)}", null, timeout.Token)
+            using var response = await SendAsync(store, options, HttpMethod.Delete, bucket, key, $"uploadId={Uri.EscapeDataString(uploadId)}", null, cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (ObjectStorageException exception) when (exception.Error == ObjectStorageError.NotFound)

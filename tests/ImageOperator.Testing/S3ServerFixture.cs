@@ -21,7 +21,19 @@ public sealed class S3ServerFixture : IAsyncLifetime
     public const string SecretKeyVariable = "IMAGE_OPERATOR_TEST_S3_SECRET_KEY";
 
     private static readonly SharedServer<S3Server> Shared = new(S3Server.StartAsync);
+    private readonly bool _dedicated;
     private S3Server? server;
+
+    /// <summary>The fixture of the server shared by the test process (started by <see cref="InitializeAsync"/>).</summary>
+    public S3ServerFixture()
+    {
+    }
+
+    private S3ServerFixture(S3Server dedicatedServer)
+    {
+        server = dedicatedServer;
+        _dedicated = true;
+    }
 
     /// <summary>The server's base URL, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public Uri Endpoint => Started.Endpoint;
@@ -40,11 +52,47 @@ public sealed class S3ServerFixture : IAsyncLifetime
 
     private S3Server Started => server ?? throw new InvalidOperationException("The S3 server fixture is not initialised.");
 
-    /// <inheritdoc />
-    public async Task InitializeAsync() => server = await Shared.AcquireAsync();
+    /// <summary>
+    /// Starts an S3 server of the caller's own, never shared nor taken from <see cref="EndpointVariable"/>, whose
+    /// gateway <see cref="StopGatewayAsync"/> can take down: for fault tests that must not disturb other tests.
+    /// <see cref="DisposeAsync"/> stops it.
+    /// </summary>
+    public static async Task<S3ServerFixture> StartDedicatedAsync() => new(await S3Server.StartLocalAsync());
 
     /// <inheritdoc />
-    public Task DisposeAsync() => server is null ? Task.CompletedTask : Shared.ReleaseAsync();
+    public async Task InitializeAsync()
+    {
+        if (!_dedicated)
+        {
+            server = await Shared.AcquireAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        if (_dedicated)
+        {
+            await Started.DisposeAsync();
+        }
+        else if (server is not null)
+        {
+            await Shared.ReleaseAsync();
+        }
+    }
+
+    /// <summary>
+    /// Stops the gateway of a dedicated server as an outage would: connections are refused, while the cluster behind
+    /// it keeps the buckets, objects and unfinished uploads.
+    /// </summary>
+    public Task StopGatewayAsync() => Stack.DownAsync("s3-down.sh", DedicatedState, "--gateway-only");
+
+    /// <summary>Starts the gateway stopped by <see cref="StopGatewayAsync"/> again on the same endpoint; returns once it answers.</summary>
+    public Task StartGatewayAsync() => Stack.UpAsync("s3-up.sh", DedicatedState);
+
+    private string DedicatedState => _dedicated && Started.StateDirectory is { } state
+        ? state
+        : throw new InvalidOperationException("Only a dedicated S3 server (StartDedicatedAsync) can be stopped and restarted.");
 
     /// <summary>A bucket name no other test uses (S3 rules: 3-63 lowercase letters, digits and hyphens).</summary>
     /// <param name="prefix">Says which test owns the bucket.</param>
@@ -58,6 +106,8 @@ public sealed class S3ServerFixture : IAsyncLifetime
 
         public string SecretKey { get; } = secretKey;
 
+        public string? StateDirectory { get; } = stateDirectory;
+
         public static async Task<S3Server> StartAsync()
         {
             var external = Environment.GetEnvironmentVariable(EndpointVariable);
@@ -70,6 +120,11 @@ public sealed class S3ServerFixture : IAsyncLifetime
                     null);
             }
 
+            return await StartLocalAsync();
+        }
+
+        public static async Task<S3Server> StartLocalAsync()
+        {
             var state = Stack.NewStateDirectory("s3");
             var accessKey = "test" + RandomNumberGenerator.GetHexString(16, lowercase: true);
             var secretKey = RandomNumberGenerator.GetHexString(40, lowercase: true);
@@ -83,9 +138,9 @@ public sealed class S3ServerFixture : IAsyncLifetime
 
         public async ValueTask DisposeAsync()
         {
-            if (stateDirectory is not null)
+            if (StateDirectory is not null)
             {
-                await Stack.DownAsync("s3-down.sh", stateDirectory);
+                await Stack.DownAsync("s3-down.sh", StateDirectory);
             }
         }
 

@@ -38,8 +38,11 @@ public static class Stack
     }
 
     /// <summary>Runs a down script (<c>apiserver-down.sh</c>, <c>s3-down.sh</c>) on a state folder.</summary>
-    public static Task DownAsync(string script, string stateDirectory) =>
-        Directory.Exists(stateDirectory) ? RunScriptAsync(script, [stateDirectory], TimeSpan.FromMinutes(1)) : Task.CompletedTask;
+    /// <param name="script">The script's file name.</param>
+    /// <param name="stateDirectory">The folder given to the up script.</param>
+    /// <param name="options">Further arguments, e.g. <c>--gateway-only</c> for <c>s3-down.sh</c>.</param>
+    public static Task DownAsync(string script, string stateDirectory, params string[] options) =>
+        Directory.Exists(stateDirectory) ? RunScriptAsync(script, [stateDirectory, .. options], TimeSpan.FromMinutes(1)) : Task.CompletedTask;
 
     /// <summary>
     /// A new, unique state folder under the system's temporary folder. Kept short: Ceph's admin sockets live in it,

@@ -65,19 +65,25 @@ pid_of() {
 
 owns_pid() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$STATE"; }
 
-# Stops every daemon recorded in "$STATE/pids", newest first: TERM, then KILL after 10 s.
+# stop_daemon <name> <pid>: TERM, then KILL after 10 s; only a live PID of this state directory, never this shell.
+stop_daemon() {
+  local name=$1 pid=$2
+  if [ "$pid" = "$$" ] || ! kill -0 "$pid" 2>/dev/null || ! owns_pid "$pid"; then return 0; fi
+  kill -TERM "$pid" 2>/dev/null || return 0
+  local deadline=$((SECONDS + 10))
+  while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name ($pid) ignored TERM; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+}
+
+# Stops every daemon recorded in "$STATE/pids", newest first.
 stop_daemons() {
   [ -f "$STATE/pids" ] || return 0
-  local name pid _
+  local name pid
   while read -r name pid; do
-    if [ "$pid" = "$$" ] || ! kill -0 "$pid" 2>/dev/null || ! owns_pid "$pid"; then continue; fi
-    kill -TERM "$pid" 2>/dev/null || continue
-    local deadline=$((SECONDS + 10))
-    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "$name ($pid) ignored TERM; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
+    stop_daemon "$name" "$pid"
   done < <(tac "$STATE/pids")
   rm -f "$STATE/pids"
 }

@@ -7,7 +7,8 @@
 #              S3_MEMSTORE_BYTES (RAM cap of the object store, default 4 GiB).
 # Prints shell exports on stdout (also written to STATE_DIR/env): S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY,
 # IMAGE_OPERATOR_STACK_S3_DIR. Stop with s3-down.sh STATE_DIR. Running it again on a healthy STATE_DIR just prints
-# the exports again.
+# the exports again; on a STATE_DIR whose gateway alone was stopped (s3-down.sh --gateway-only) it restarts the
+# gateway on the same port over the same data (fault tests).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -21,11 +22,22 @@ MEMSTORE_BYTES=${S3_MEMSTORE_BYTES:-4294967296}
 CONF=$STATE/ceph.conf
 
 rgw_answers() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1/" || true)" = 200 ]; }
+# The gateway's port is in ceph.conf, so a restarted gateway serves the same endpoint.
+start_gateway() { start_daemon radosgw "$STATE/log/rgw.stderr" radosgw -f -c "$CONF" -n client.rgw.a; }
 
 if [ -f "$STATE/env" ] && [ -n "$(pid_of radosgw)" ]; then
   # shellcheck source=/dev/null
   endpoint=$(source "$STATE/env" && echo "$S3_ENDPOINT")
   if rgw_answers "$endpoint"; then cat "$STATE/env"; exit 0; fi
+fi
+if [ -f "$STATE/env" ] && [ -z "$(pid_of radosgw)" ] && [ -n "$(pid_of ceph-osd)" ] && [ -n "$(pid_of ceph-mon)" ]; then
+  # shellcheck source=/dev/null
+  endpoint=$(source "$STATE/env" && echo "$S3_ENDPOINT")
+  start_gateway
+  if wait_daemon radosgw 180 "$STATE/log/client.rgw.a.log" rgw_answers "$endpoint"; then
+    log "S3 gateway restarted at $endpoint"; cat "$STATE/env"; exit 0
+  fi
+  die "the S3 gateway did not restart (logs in $STATE/log)"
 fi
 stop_daemons
 rm -rf "${STATE:?}"/{env,ceph.conf,keyring,monmap,run,log,mon,osd,rgw}
@@ -109,7 +121,7 @@ CONF
   start_daemon ceph-osd "$STATE/log/osd.stderr" ceph-osd -f -c "$CONF" -i "$osd_id"
   wait_daemon ceph-osd 60 "$STATE/log/osd.$osd_id.log" osd_is_up || return 1
 
-  start_daemon radosgw "$STATE/log/rgw.stderr" radosgw -f -c "$CONF" -n client.rgw.a
+  start_gateway
   wait_daemon radosgw 180 "$STATE/log/client.rgw.a.log" rgw_answers "http://127.0.0.1:$RGW_PORT"
 }
 

@@ -332,30 +332,11 @@ public sealed class ObjectStoreTests(S3ServerFixture s3) : IAsyncLifetime
         Directory.EnumerateFileSystemEntries(spool).Should().BeEmpty();
     }
 
-    private ObjectStore NewStore(string secret) => new(
-        new ObjectStoreOptions { Name = "rgw", Endpoint = s3.Endpoint.AbsoluteUri.TrimEnd('/') },
-        new ObjectStoreCredentials(s3.AccessKey, secret));
+    private ObjectStore NewStore(string secret) => StoreObjects.NewStore(s3, secret);
 
-    private async Task PutAsync(string key, byte[] data)
-    {
-        using var stream = new MemoryStream(data);
-        await store.Minio.PutObjectAsync(new PutObjectArgs().WithBucket(bucket).WithObject(key).WithStreamData(stream).WithObjectSize(data.Length));
-    }
+    private Task PutAsync(string key, byte[] data) => StoreObjects.PutAsync(store, bucket, key, data);
 
-    private async Task<string> Sha256Async(string key)
-    {
-        await using var reader = await store.OpenReadAsync(bucket, key);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[4 * MiB];
-        for (long offset = 0; offset < reader.Length;)
-        {
-            var read = await reader.ReadAtAsync(offset, buffer);
-            hash.AppendData(buffer, 0, read);
-            offset += read;
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
+    private Task<string> Sha256Async(string key) => StoreObjects.Sha256Async(store, bucket, key);
 
     private static string SignatureOf(Uri url) =>
         url.Query.TrimStart('?').Split('&').Single(p => p.StartsWith("X-Amz-Signature=", StringComparison.Ordinal))["X-Amz-Signature=".Length..];
