@@ -36,6 +36,15 @@ app.kubernetes.io/component: manager
 {{ include "image-operator.fullname" . }}-webhook-cert
 {{- end }}
 
+{{/* Secret through which the replicas share a generated webhook certificate (without cert-manager). */}}
+{{- define "image-operator.webhookGeneratedCertSecret" -}}
+{{- if .Values.webhook.certificates.secretName }}
+{{- .Values.webhook.certificates.secretName }}
+{{- else }}
+{{- include "image-operator.fullname" . }}-webhook-generated-cert
+{{- end }}
+{{- end }}
+
 {{/* Settings shared by every webhook. */}}
 {{- define "image-operator.webhookPolicy" -}}
 admissionReviewVersions: [v1]

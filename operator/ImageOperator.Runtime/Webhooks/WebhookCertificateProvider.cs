@@ -8,8 +8,9 @@ namespace ImageOperator.Runtime.Webhooks;
 /// <summary>
 /// Serves the webhook's TLS certificate to Kestrel (<see cref="Current"/>, for <c>ServerCertificateSelector</c>) and
 /// the CA bundle the API server must trust (<see cref="CaBundle"/>). A mounted certificate is reloaded when its files
-/// change (Secret rotation by cert-manager) without a restart; with none mounted a self-signed CA and serving
-/// certificate are generated in memory.
+/// change (Secret rotation by cert-manager) without a restart. With none mounted, a CA and serving certificate are
+/// generated: shared by every replica through a Secret when <see cref="WebhookCertificateOptions.SecretName"/> is set
+/// (loaded by <see cref="SharedWebhookCertificate"/> before the server listens), else in memory for this process.
 /// </summary>
 public sealed class WebhookCertificateProvider : IDisposable
 {
@@ -24,11 +25,11 @@ public sealed class WebhookCertificateProvider : IDisposable
     private readonly string? directory;
     private readonly FileSystemWatcher? watcher;
     private readonly Timer? reloadTimer;
-    private volatile Loaded loaded;
+    private volatile Loaded? loaded;
 
-    private WebhookCertificateProvider(Loaded initial, string? directory, ILogger logger)
+    private WebhookCertificateProvider(WebhookCertificateSource source, string? directory, ILogger logger)
     {
-        loaded = initial;
+        Source = source;
         this.directory = directory;
         this.logger = logger;
         if (directory is null)
@@ -36,6 +37,7 @@ public sealed class WebhookCertificateProvider : IDisposable
             return;
         }
 
+        loaded = Load(directory);
         reloadTimer = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
         watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.DirectoryName };
         FileSystemEventHandler schedule = (_, _) => reloadTimer.Change(ReloadDelay, Timeout.InfiniteTimeSpan);
@@ -46,19 +48,30 @@ public sealed class WebhookCertificateProvider : IDisposable
         watcher.EnableRaisingEvents = true;
     }
 
-    /// <summary>Raised after a mounted certificate was reloaded.</summary>
+    /// <summary>Raised after the certificate changed: mounted files were rewritten, or the shared Secret was rotated.</summary>
     public event EventHandler? Reloaded;
 
     /// <summary>The serving certificate, with its private key.</summary>
-    public X509Certificate2 Current => loaded.Certificate;
+    /// <exception cref="InvalidOperationException">The shared certificate has not been loaded yet.</exception>
+    public X509Certificate2 Current => Require().Certificate;
 
     /// <summary>PEM of the CA(s) that sign <see cref="Current"/>: the value of a webhook configuration's <c>caBundle</c>.</summary>
-    public byte[] CaBundle => loaded.CaBundle;
+    /// <exception cref="InvalidOperationException">The shared certificate has not been loaded yet.</exception>
+    public byte[] CaBundle => Require().CaBundle;
 
-    /// <summary>True when the certificate was generated at start-up rather than mounted.</summary>
-    public bool IsGenerated => directory is null;
+    /// <summary>True when the certificate was generated rather than mounted.</summary>
+    public bool IsGenerated => Source != WebhookCertificateSource.Mounted;
 
-    /// <summary>Loads the mounted certificate, or generates one when the folder holds none.</summary>
+    /// <summary>Where the certificate comes from.</summary>
+    internal WebhookCertificateSource Source { get; }
+
+    /// <summary>The material last loaded from the shared Secret.</summary>
+    internal WebhookCertificateMaterial? SharedMaterial => loaded?.Material;
+
+    /// <summary>
+    /// Loads the mounted certificate; with none mounted, waits for the shared Secret when
+    /// <see cref="WebhookCertificateOptions.SecretName"/> is set, else generates a certificate in memory.
+    /// </summary>
     public static WebhookCertificateProvider Create(WebhookCertificateOptions options, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -66,12 +79,21 @@ public sealed class WebhookCertificateProvider : IDisposable
         if (folder is not null && File.Exists(Path.Combine(folder, CertificateFile)) && File.Exists(Path.Combine(folder, KeyFile)))
         {
             logger.LogInformation("Serving webhooks with the certificate mounted in {Directory}", folder);
-            return new WebhookCertificateProvider(Load(folder), folder, logger);
+            return new WebhookCertificateProvider(WebhookCertificateSource.Mounted, folder, logger);
         }
 
-        logger.LogInformation("No webhook certificate mounted; generating a self-signed CA and serving certificate for {DnsNames}",
+        if (options.SharesThroughSecret)
+        {
+            logger.LogInformation("No webhook certificate mounted; sharing a generated one through Secret {Namespace}/{Name}",
+                options.SecretNamespace, options.SecretName);
+            return new WebhookCertificateProvider(WebhookCertificateSource.Secret, null, logger);
+        }
+
+        logger.LogInformation("No webhook certificate mounted; generating a CA and serving certificate for {DnsNames} (this process only)",
             string.Join(", ", options.DnsNames));
-        return new WebhookCertificateProvider(Generate(options), null, logger);
+        var provider = new WebhookCertificateProvider(WebhookCertificateSource.Generated, null, logger);
+        provider.loaded = Loaded.From(WebhookCertificateMaterial.Generate(options));
+        return provider;
     }
 
     /// <inheritdoc />
@@ -80,6 +102,30 @@ public sealed class WebhookCertificateProvider : IDisposable
         watcher?.Dispose();
         reloadTimer?.Dispose();
     }
+
+    /// <summary>Serves <paramref name="material"/> from now on; raises <see cref="Reloaded"/> when it replaces other material.</summary>
+    internal void Use(WebhookCertificateMaterial material)
+    {
+        var previous = loaded;
+        if (previous?.Material == material)
+        {
+            return;
+        }
+
+        loaded = Loaded.From(material);
+        if (previous is not null)
+        {
+            logger.LogInformation("Serving the rotated webhook certificate (expires {NotAfter:u})", loaded.Certificate.NotAfter.ToUniversalTime());
+            Reloaded?.Invoke(this, EventArgs.Empty);
+        }
+    }
+
+    /// <summary>Round-trips through PKCS#12 so the key is usable by SslStream on every platform (not an ephemeral key).</summary>
+    internal static X509Certificate2 ForTls(X509Certificate2 certificate) =>
+        X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+
+    private Loaded Require() =>
+        loaded ?? throw new InvalidOperationException("the webhook certificate has not been loaded from its Secret yet");
 
     private void Reload()
     {
@@ -100,56 +146,27 @@ public sealed class WebhookCertificateProvider : IDisposable
     {
         var certificatePath = Path.Combine(folder, CertificateFile);
         using var pem = X509Certificate2.CreateFromPemFile(certificatePath, Path.Combine(folder, KeyFile));
-        var certificate = ForTls(pem);
         var caPath = Path.Combine(folder, CaFile);
         var bundle = File.ReadAllBytes(File.Exists(caPath) ? caPath : certificatePath);
-        return new Loaded(certificate, bundle);
+        return new Loaded(ForTls(pem), bundle, null);
     }
 
-    private static Loaded Generate(WebhookCertificateOptions options)
+    private sealed record Loaded(X509Certificate2 Certificate, byte[] CaBundle, WebhookCertificateMaterial? Material)
     {
-        var notBefore = DateTimeOffset.UtcNow.AddMinutes(-5);
-        var notAfter = notBefore.Add(options.GeneratedValidity);
-
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=image-operator-webhook-ca", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
-        using var ca = caRequest.CreateSelfSigned(notBefore, notAfter);
-
-        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var subject = options.DnsNames.Count > 0 ? options.DnsNames[0] : "image-operator-webhook";
-        var request = new CertificateRequest($"CN={subject}", serverKey, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        foreach (var dns in options.DnsNames)
-        {
-            names.AddDnsName(dns);
-        }
-
-        foreach (var ip in options.IpAddresses)
-        {
-            names.AddIpAddress(ip);
-        }
-
-        request.CertificateExtensions.Add(names.Build(true));
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7f; // a positive serial number
-        using var signed = request.Create(ca, notBefore, notAfter, serial);
-        using var withKey = signed.CopyWithPrivateKey(serverKey);
-
-        var bundle = Encoding.ASCII.GetBytes(ca.ExportCertificatePem() + "\n");
-        return new Loaded(ForTls(withKey), bundle);
+        public static Loaded From(WebhookCertificateMaterial material) =>
+            new(material.ToServingCertificate(), Encoding.ASCII.GetBytes(material.CaBundlePem), material);
     }
+}
 
-    /// <summary>Round-trips through PKCS#12 so the key is usable by SslStream on every platform (not an ephemeral key).</summary>
-    private static X509Certificate2 ForTls(X509Certificate2 certificate) =>
-        X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+/// <summary>Where a <see cref="WebhookCertificateProvider"/>'s certificate comes from.</summary>
+internal enum WebhookCertificateSource
+{
+    /// <summary>Files mounted in <see cref="WebhookCertificateOptions.CertificateDirectory"/>.</summary>
+    Mounted,
 
-    private sealed record Loaded(X509Certificate2 Certificate, byte[] CaBundle);
+    /// <summary>Generated in memory for this process.</summary>
+    Generated,
+
+    /// <summary>Generated once and shared by every replica through <see cref="WebhookCertificateOptions.SecretName"/>.</summary>
+    Secret,
 }

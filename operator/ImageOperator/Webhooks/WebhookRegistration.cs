@@ -26,8 +26,8 @@ public static class WebhookRegistration
     public const string MutateImageExportPath = "/mutate-imageoperator-io-v1alpha1-imageexport";
 
     /// <summary>
-    /// Registers the validators, mutators, cluster lookup and shape cache, the serving certificate (mounted or
-    /// generated), the CA-bundle injection and the HTTPS listener.
+    /// Registers the validators, mutators, cluster lookup and shape cache, the serving certificate (mounted, or
+    /// generated and shared through a Secret), the CA-bundle injection and the HTTPS listener.
     /// </summary>
     public static WebApplicationBuilder AddImageOperatorWebhooks(this WebApplicationBuilder builder)
     {
@@ -46,6 +46,8 @@ public static class WebhookRegistration
         builder.Services.AddWebhookCertificate(certificate =>
         {
             certificate.CertificateDirectory = options.CertificateDirectory;
+            certificate.SecretName = string.IsNullOrEmpty(options.CertificateSecretName) ? null : options.CertificateSecretName;
+            certificate.SecretNamespace = options.ServiceNamespace;
             foreach (var name in WebhookCertificateOptions.ServiceDnsNames(options.ServiceName, options.ServiceNamespace))
             {
                 certificate.DnsNames.Add(name);

@@ -57,6 +57,13 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
         {
             expected.AddRange(["issuer.cert-manager.io/image-operator-selfsigned", "certificate.cert-manager.io/image-operator-webhook"]);
         }
+        else
+        {
+            expected.AddRange([
+                "role.rbac.authorization.k8s.io/image-operator-webhook-certificate",
+                "rolebinding.rbac.authorization.k8s.io/image-operator-webhook-certificate",
+            ]);
+        }
 
         if (values == DistributionFiles.ServiceMonitorValues)
         {
@@ -98,7 +105,11 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
         Map(chart.Single("Certificate"), "spec").Should().Contain("secretName", "image-operator-webhook-cert");
         Map(chart.Single("ValidatingWebhookConfiguration"), "metadata", "annotations")
             .Should().Contain("cert-manager.io/inject-ca-from", "operators/image-operator-webhook");
-        Operator(chart).GetRequiredService<WebhookOptions>().InjectCaBundle.Should().BeFalse("cert-manager's CA injector owns the caBundle");
+        var webhooks = Operator(chart).GetRequiredService<WebhookOptions>();
+        webhooks.InjectCaBundle.Should().BeFalse("cert-manager's CA injector owns the caBundle");
+        webhooks.CertificateSecretName.Should().NotBe("image-operator-webhook-cert", "the operator never writes cert-manager's Secret");
+        chart.Objects.Should().NotContain(o => (string?)o["kind"] == "Role" && Name(o).EndsWith("-webhook-certificate", StringComparison.Ordinal),
+            "with cert-manager the operator needs no access to a certificate Secret");
     }
 
     [Fact]
@@ -121,6 +132,10 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
         webhooks.ServiceName.Should().Be("image-operator-webhook");
         webhooks.ServiceNamespace.Should().Be("operators");
         webhooks.InjectCaBundle.Should().BeTrue();
+        webhooks.CertificateSecretName.Should().Be("image-operator-webhook-generated-cert");
+        var certificateRole = chart.Single("Role", "-webhook-certificate");
+        ((IList<object?>)((IDictionary<string, object?>)((IList<object?>)certificateRole["rules"]!)[1]!)["resourceNames"]!)
+            .Should().Equal(webhooks.CertificateSecretName);
         webhooks.ValidatingConfigurationName.Should().Be(Name(chart.Single("ValidatingWebhookConfiguration")));
         webhooks.MutatingConfigurationName.Should().Be(Name(chart.Single("MutatingWebhookConfiguration")));
         Name(chart.Single("Service", "-webhook")).Should().Be(webhooks.ServiceName);

@@ -32,6 +32,7 @@ public sealed class KustomizeTests(ControlPlaneFixture controlPlane)
             "serviceaccount/image-operator-controller-manager",
             "clusterrole.rbac.authorization.k8s.io/image-operator-manager",
             "role.rbac.authorization.k8s.io/image-operator-leader-election",
+            "role.rbac.authorization.k8s.io/image-operator-webhook-certificate",
             "configmap/image-operator-config",
             "deployment.apps/image-operator-controller-manager",
         ]);
@@ -56,8 +57,11 @@ public sealed class KustomizeTests(ControlPlaneFixture controlPlane)
         var chart = DistributionFiles.Chart.Render("image-operator", Namespace).Single("ClusterRole");
 
         ValuesYaml.Emit(kustomized["rules"]).Should().Be(ValuesYaml.Emit(chart["rules"]));
-        var leaderElection = ValuesYaml.ParseMap(File.ReadAllText(Path.Combine(DistributionFiles.ConfigDirectory, "rbac", "leader_election_role.yaml")));
-        ValuesYaml.Emit(leaderElection["rules"]).Should().Be(ValuesYaml.Emit(DistributionFiles.Chart.Render("image-operator", Namespace).Single("Role")["rules"]));
+        foreach (var (file, role) in new[] { ("leader_election_role.yaml", "-leader-election"), ("webhook_certificate_role.yaml", "-webhook-certificate") })
+        {
+            var kustomizedRole = ValuesYaml.ParseMap(File.ReadAllText(Path.Combine(DistributionFiles.ConfigDirectory, "rbac", file)));
+            ValuesYaml.Emit(kustomizedRole["rules"]).Should().Be(ValuesYaml.Emit(DistributionFiles.Chart.Render("image-operator", Namespace).Single("Role", role)["rules"]));
+        }
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace ImageOperator.IntegrationTests.Distribution;
 /// <summary>
 /// The chart's ServiceAccount, ClusterRole and Role, installed for real: they allow every call the operator makes
 /// (the operator runs with a token of that ServiceAccount and completes an import, with leader election and the
-/// webhooks' caBundle injection) and nothing else that matters.
+/// webhooks' certificate Secret and caBundle injection) and nothing else that matters.
 /// </summary>
 [Collection(TestCollections.Stack)]
 public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture s3) : IAsyncLifetime
@@ -64,6 +64,8 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
     [InlineData("create,patch", "events", "")]
     [InlineData("get,update", "validatingwebhookconfigurations/{release}-validating-webhook,mutatingwebhookconfigurations/{release}-mutating-webhook", "")]
     [InlineData("get,create,update", "leases.coordination.k8s.io", "{namespace}")]
+    [InlineData("create", "secrets", "{namespace}")]
+    [InlineData("get,update", "secrets/{release}-webhook-generated-cert", "{namespace}")]
     public async Task Service_account_may_make_the_operators_calls(string verbs, string resources, string ns)
     {
         foreach (var verb in verbs.Split(','))
@@ -83,6 +85,9 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
     [InlineData("list", "secrets", "")]
     [InlineData("watch", "secrets", "")]
     [InlineData("delete", "secrets", "")]
+    [InlineData("list", "secrets", "{namespace}")]
+    [InlineData("delete", "secrets/{release}-webhook-generated-cert", "{namespace}")]
+    [InlineData("patch", "secrets/{release}-webhook-generated-cert", "{namespace}")]
     [InlineData("delete", "namespaces", "")]
     [InlineData("create", "pods", "")]
     [InlineData("create", "clusterrolebindings.rbac.authorization.k8s.io", "")]
@@ -92,7 +97,8 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
     [InlineData("update", "leases.coordination.k8s.io", "kube-system")]
     [InlineData("get", "configmaps", "")]
     public async Task Service_account_may_not_do_anything_else(string verb, string resource, string ns) =>
-        (await CanAsync(verb, resource, ns)).Should().BeFalse($"the operator never needs to {verb} {resource}");
+        (await CanAsync(verb, resource.Replace("{release}", _release, StringComparison.Ordinal), ns.Replace("{namespace}", _namespace, StringComparison.Ordinal)))
+            .Should().BeFalse($"the operator never needs to {verb} {resource}");
 
     [Fact]
     public async Task Operator_imports_with_a_token_of_the_charts_service_account()
@@ -108,6 +114,8 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
             "--ImageOperator:Webhooks:Port=0",
             "--ImageOperator:Webhooks:BindAddress=127.0.0.1",
             $"--ImageOperator:Webhooks:CertificateDirectory={images.Directory}",
+            $"--ImageOperator:Webhooks:ServiceNamespace={_namespace}",
+            $"--ImageOperator:Webhooks:CertificateSecretName={_release}-webhook-generated-cert",
             $"--ImageOperator:Webhooks:ValidatingConfigurationName={_release}-validating-webhook",
             $"--ImageOperator:Webhooks:MutatingConfigurationName={_release}-mutating-webhook");
         var bucket = S3ServerFixture.NewBucketName("rbac");
@@ -120,11 +128,14 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
         (await harness.Images.GetAsync("rbac-image", harness.Namespace))!.Status.LifecycleState.Should().Be(ImageLifecycleState.Available);
         var lease = await controlPlane.Client.CoordinationV1.ReadNamespacedLeaseAsync($"{_release}-leader", _namespace);
         lease.Spec.HolderIdentity.Should().NotBeNullOrEmpty();
+        var secret = await controlPlane.KubectlAsync("get", "secret", $"{_release}-webhook-generated-cert", "-n", _namespace, "-o", "jsonpath={.data.ca\\.crt}");
+        var sharedCa = secret.EnsureSuccess().StandardOutput;
+        sharedCa.Should().NotBeNullOrWhiteSpace("the operator shares its generated certificate through the chart's Secret");
         foreach (var kind in new[] { "validatingwebhookconfiguration", "mutatingwebhookconfiguration" })
         {
             var name = kind.StartsWith('v') ? $"{_release}-validating-webhook" : $"{_release}-mutating-webhook";
-            var bundle = await controlPlane.KubectlAsync("get", kind, name, "-o", "jsonpath={.webhooks[*].clientConfig.caBundle}");
-            bundle.EnsureSuccess().StandardOutput.Should().NotBeNullOrWhiteSpace($"the operator writes its CA into {name}");
+            var bundle = await controlPlane.KubectlAsync("get", kind, name, "-o", "jsonpath={.webhooks[0].clientConfig.caBundle}");
+            bundle.EnsureSuccess().StandardOutput.Should().Be(sharedCa, $"the operator writes the shared CA into {name}");
         }
     }
 

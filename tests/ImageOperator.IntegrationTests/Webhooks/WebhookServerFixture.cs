@@ -24,7 +24,7 @@ public sealed class WebhookCollection : ICollectionFixture<WebhookServerFixture>
 
 /// <summary>
 /// The operator's webhook registration (<see cref="WebhookRegistration.AddImageOperatorWebhooks"/>) served by Kestrel
-/// on a free 127.0.0.1 port with its generated certificate, and webhook configurations that send it the API
+/// on a free 127.0.0.1 port with its generated certificate (shared through a Secret in <see cref="Namespace"/>), and webhook configurations that send it the API
 /// server's admission requests by <c>clientConfig.url</c>. The configurations start without a caBundle: the
 /// server's start-up injection writes it, as in a cluster. They match only objects labelled with
 /// <see cref="Label"/>=<see cref="RunId"/>, so that tests of other collections sharing the API server never reach
@@ -71,6 +71,8 @@ public sealed class WebhookServerFixture : IAsyncLifetime
             ["ImageOperator:Webhooks:Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ImageOperator:Webhooks:BindAddress"] = "127.0.0.1",
             ["ImageOperator:Webhooks:CertificateDirectory"] = certificateDirectory,
+            ["ImageOperator:Webhooks:ServiceNamespace"] = Namespace,
+            ["ImageOperator:Webhooks:CertificateSecretName"] = $"{RunId}-webhook-cert",
             ["ImageOperator:Webhooks:ValidatingConfigurationName"] = ValidatingName,
             ["ImageOperator:Webhooks:MutatingConfigurationName"] = MutatingName,
         });

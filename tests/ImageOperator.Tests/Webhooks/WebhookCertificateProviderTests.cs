@@ -34,6 +34,17 @@ public sealed class WebhookCertificateProviderTests : IDisposable
     }
 
     [Fact]
+    public void With_a_Secret_to_share_nothing_is_served_until_it_is_loaded()
+    {
+        var options = new WebhookCertificateOptions { CertificateDirectory = directory, SecretName = "webhook-cert", SecretNamespace = "operators" };
+
+        using var provider = WebhookCertificateProvider.Create(options, NullLogger.Instance);
+
+        provider.IsGenerated.Should().BeTrue();
+        provider.Invoking(p => p.Current).Should().Throw<InvalidOperationException>().WithMessage("*not been loaded*");
+    }
+
+    [Fact]
     public async Task A_mounted_certificate_is_served_and_reloaded_when_its_files_change()
     {
         using var first = Generate("first.example");
