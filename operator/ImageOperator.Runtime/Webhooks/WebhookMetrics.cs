@@ -7,7 +7,7 @@ internal static class WebhookMetrics
 {
     /// <summary>Time spent answering one admission request, from the first byte read to the response written.</summary>
     public static readonly Histogram Duration = Prometheus.Metrics.CreateHistogram(
-        "image_operator_webhook_request_duration_seconds",
+        "imageoperator_webhook_request_duration_seconds",
         "Time to answer one admission request inside the webhook server.",
         new HistogramConfiguration
         {
