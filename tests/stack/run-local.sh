@@ -3,7 +3,8 @@
 #
 # Usage: run-local.sh [up|down|status]
 #   up (default)  provisions the components if needed, then starts or reuses: a real kube-apiserver + etcd, a real
-#                 S3 server (Ceph RGW) and the operator (a published build, as a background process). Installs the
+#                 S3 server (Ceph RGW) and the operator (a published build, as a background process; republished
+#                 only when a file under operator/ or a build setting changed since the last publish). Installs the
 #                 CRDs, the shape catalogue and the webhook configurations, makes a small bootable-looking disk on
 #                 the spot (MBR + ext4, converted to QCOW2 with our own `image-operator convert`), uploads it,
 #                 imports it, exports it to VMDK and .oci, waits, and prints what happened. Everything stays up.
@@ -121,9 +122,29 @@ start_servers() {
   source "$RUN_DIR/s3.env"
 }
 
+# A digest of everything the published binaries are built from: every file under operator/ (but bin/ and obj/), the
+# central build settings and the SDK version. publish() skips `dotnet publish` when it matches the last publish's.
+publish_inputs_digest() {
+  (
+    cd "$ROOT"
+    find operator -type f -not -path '*/bin/*' -not -path '*/obj/*' -print0 | sort -z | xargs -0 sha256sum
+    for file in Directory.Build.props Directory.Packages.props .editorconfig global.json nuget.config NuGet.config; do
+      [ ! -f "$file" ] || sha256sum "$file"
+    done
+    dotnet --version
+  ) | sha256sum | cut -d' ' -f1
+}
+
 publish() {
+  local project digest stamp=$RUN_DIR/bin/publish.sha256
+  digest=$(publish_inputs_digest)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ] &&
+    [ -x "$RUN_DIR/bin/ImageOperator/image-operator-manager" ] && [ -x "$RUN_DIR/bin/ImageOperator.Cli/image-operator" ]; then
+    log "operator and CLI are up to date (sources unchanged since the last publish)"
+    return 0
+  fi
   log "publishing the operator and the CLI (dotnet publish -c Release; log: $RUN_DIR/publish.log)"
-  local project
+  rm -f "$stamp"
   for project in ImageOperator ImageOperator.Cli; do
     if ! dotnet publish "$ROOT/operator/$project" -c Release --artifacts-path "$ARTIFACTS" --nologo -v quiet \
       -o "$RUN_DIR/bin/$project" >>"$RUN_DIR/publish.log" 2>&1; then
@@ -131,6 +152,7 @@ publish() {
       die "dotnet publish operator/$project failed"
     fi
   done
+  echo "$digest" >"$stamp"
 }
 
 install_api() {
