@@ -6,7 +6,7 @@
 #
 # Usage: tests/e2e/kind.sh
 # Environment: CLUSTER (kind cluster name, default image-operator-e2e), KEEP_CLUSTER=1 (leave it running),
-#              CERT_MANAGER=1 (serve the webhooks with a cert-manager certificate, two replicas),
+#              CERT_MANAGER=1 (serve the webhooks with a cert-manager certificate instead of a generated one),
 #              CERT_MANAGER_VERSION (default v1.16.2), E2E_FILTER (dotnet test --filter; default: the
 #              distribution and controller tests), IMG (image name, default image-operator:e2e).
 set -euo pipefail
@@ -67,11 +67,10 @@ if [ "${CERT_MANAGER:-0}" = 1 ]; then
   log "installing cert-manager $version"
   kubectl apply -f "https://github.com/cert-manager/cert-manager/releases/download/$version/cert-manager.yaml"
   kubectl -n cert-manager rollout status deployment/cert-manager-webhook --timeout=180s
-  values+=(--set webhook.certificates.certManager.enabled=true --set replicaCount=2)
-else
-  # Without cert-manager each replica generates its own certificate: one replica serves the webhooks.
-  values+=(--set replicaCount=1)
+  values+=(--set webhook.certificates.certManager.enabled=true)
 fi
+# Either way two replicas (the chart's default) serve the webhooks: without cert-manager they share the certificate
+# the first one generates (Secret image-operator-webhook-generated-cert).
 
 log "installing the chart"
 kubectl create namespace "$NS" --dry-run=client -o yaml | kubectl apply -f -
