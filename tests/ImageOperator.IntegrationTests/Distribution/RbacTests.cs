@@ -3,8 +3,10 @@ using FluentAssertions;
 using ImageOperator.Api.V1Alpha1;
 using ImageOperator.IntegrationTests.Controllers;
 using ImageOperator.IntegrationTests.Distribution.Helm;
+using ImageOperator.Runtime.Webhooks;
 using ImageOperator.Testing;
 using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace ImageOperator.IntegrationTests.Distribution;
@@ -21,7 +23,7 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
     private string _namespace = null!;
     private RenderedChart _chart = null!;
 
-    private string KubeconfigPath => Path.Combine(Path.GetTempPath(), $"{_release}.kubeconfig");
+    private string CertificateSecret => $"{_release}-webhook-generated-cert";
 
     private string ServiceAccount => $"system:serviceaccount:{_namespace}:{_release}";
 
@@ -48,7 +50,10 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
 
     public async Task DisposeAsync()
     {
-        File.Delete(KubeconfigPath);
+        foreach (var kubeconfig in Directory.EnumerateFiles(Path.GetTempPath(), $"{_release}*.kubeconfig"))
+        {
+            File.Delete(kubeconfig);
+        }
         await controlPlane.KubectlAsync("delete", "--ignore-not-found", "--wait=false",
             $"clusterrole/{_release}-manager", $"clusterrolebinding/{_release}-manager",
             $"validatingwebhookconfiguration/{_release}-validating-webhook", $"mutatingwebhookconfiguration/{_release}-mutating-webhook");
@@ -103,7 +108,7 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
     [Fact]
     public async Task Operator_imports_with_a_token_of_the_charts_service_account()
     {
-        var kubeconfig = await ServiceAccountKubeconfigAsync();
+        var kubeconfig = await ServiceAccountKubeconfigAsync(_release);
         using var images = await TestImages.CreateAsync();
         await using var harness = await OperatorHarness.StartAsync(controlPlane, s3, "rbac-import",
             "--kubeconfig", kubeconfig,
@@ -115,7 +120,7 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
             "--ImageOperator:Webhooks:BindAddress=127.0.0.1",
             $"--ImageOperator:Webhooks:CertificateDirectory={images.Directory}",
             $"--ImageOperator:Webhooks:ServiceNamespace={_namespace}",
-            $"--ImageOperator:Webhooks:CertificateSecretName={_release}-webhook-generated-cert",
+            $"--ImageOperator:Webhooks:CertificateSecretName={CertificateSecret}",
             $"--ImageOperator:Webhooks:ValidatingConfigurationName={_release}-validating-webhook",
             $"--ImageOperator:Webhooks:MutatingConfigurationName={_release}-mutating-webhook");
         var bucket = S3ServerFixture.NewBucketName("rbac");
@@ -128,7 +133,7 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
         (await harness.Images.GetAsync("rbac-image", harness.Namespace))!.Status.LifecycleState.Should().Be(ImageLifecycleState.Available);
         var lease = await controlPlane.Client.CoordinationV1.ReadNamespacedLeaseAsync($"{_release}-leader", _namespace);
         lease.Spec.HolderIdentity.Should().NotBeNullOrEmpty();
-        var secret = await controlPlane.KubectlAsync("get", "secret", $"{_release}-webhook-generated-cert", "-n", _namespace, "-o", "jsonpath={.data.ca\\.crt}");
+        var secret = await controlPlane.KubectlAsync("get", "secret", CertificateSecret, "-n", _namespace, "-o", "jsonpath={.data.ca\\.crt}");
         var sharedCa = secret.EnsureSuccess().StandardOutput;
         sharedCa.Should().NotBeNullOrWhiteSpace("the operator shares its generated certificate through the chart's Secret");
         foreach (var kind in new[] { "validatingwebhookconfiguration", "mutatingwebhookconfiguration" })
@@ -151,13 +156,40 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
         };
     }
 
-    /// <summary>A kubeconfig like the admin's, authenticated with a TokenRequest token of the chart's ServiceAccount.</summary>
-    private async Task<string> ServiceAccountKubeconfigAsync()
+    [Fact]
+    public async Task Webhook_certificate_role_alone_lets_a_replica_create_and_rotate_the_shared_certificate()
     {
-        var token = (await controlPlane.KubectlAsync("create", "token", _release, "-n", _namespace, "--duration=1h")).EnsureSuccess().StandardOutput.Trim();
+        // A ServiceAccount bound to nothing but the chart's webhook-certificate Role, so that the ClusterRole's broader
+        // Secret rule cannot hide a rule missing from the Role.
+        var account = $"{_release}-certificate-only";
+        (await controlPlane.KubectlAsync("create", "serviceaccount", account, "-n", _namespace)).EnsureSuccess();
+        (await controlPlane.KubectlAsync("create", "rolebinding", account, "-n", _namespace,
+            $"--role={_release}-webhook-certificate", $"--serviceaccount={_namespace}:{account}")).EnsureSuccess();
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(await ServiceAccountKubeconfigAsync(account)));
+        var options = new WebhookCertificateOptions { CertificateDirectory = null, SecretName = CertificateSecret, SecretNamespace = _namespace };
+        options.DnsNames.Add($"{_release}-webhook.{_namespace}.svc");
+        using var provider = WebhookCertificateProvider.Create(options, NullLogger.Instance);
+        var sharing = new SharedWebhookCertificate(client, options, provider, NullLogger<SharedWebhookCertificate>.Instance);
+
+        var created = await sharing.EnsureAsync(CancellationToken.None);
+        var secret = await controlPlane.Client.CoreV1.ReadNamespacedSecretAsync(CertificateSecret, _namespace);
+        secret.Data = WebhookCertificateMaterial.Generate(options, DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(-1)).ToSecretData();
+        await controlPlane.Client.CoreV1.ReplaceNamespacedSecretAsync(secret, CertificateSecret, _namespace);
+        var rotated = await sharing.EnsureAsync(CancellationToken.None);
+
+        rotated.Should().NotBe(created, "the expired certificate is replaced");
+        WebhookCertificateMaterial.FromSecretData((await controlPlane.Client.CoreV1.ReadNamespacedSecretAsync(CertificateSecret, _namespace)).Data)
+            .Should().Be(rotated);
+    }
+
+    /// <summary>A kubeconfig like the admin's, authenticated with a TokenRequest token of <paramref name="account"/>.</summary>
+    private async Task<string> ServiceAccountKubeconfigAsync(string account)
+    {
+        var token = (await controlPlane.KubectlAsync("create", "token", account, "-n", _namespace, "--duration=1h")).EnsureSuccess().StandardOutput.Trim();
         var config = JsonNode.Parse((await controlPlane.KubectlAsync("config", "view", "--raw", "--minify", "--flatten", "-o", "json")).EnsureSuccess().StandardOutput)!;
         config["users"]![0]!["user"] = new JsonObject { ["token"] = token };
-        await File.WriteAllTextAsync(KubeconfigPath, config.ToJsonString());
-        return KubeconfigPath;
+        var path = Path.Combine(Path.GetTempPath(), $"{account}.kubeconfig");
+        await File.WriteAllTextAsync(path, config.ToJsonString());
+        return path;
     }
 }
