@@ -50,6 +50,8 @@ pairs=(
 measure() { # OUTPUT_FILE COMMAND... -> "wall cpu rss_kib"
   local out=$1; shift
   rm -f "$out"
+  # Write back the previous run's dirty pages first, so no run pays for the one before it.
+  sync
   /usr/bin/time -f "%e %U %S %M" -o "$dir/time.txt" "$@" >/dev/null 2>"$dir/stderr.txt" \
     || { echo "bench: '$*' failed: $(tail -1 "$dir/stderr.txt")" >&2; exit 1; }
   awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$dir/time.txt"

@@ -2,14 +2,17 @@
 # Operator benchmark (make bench-operator), against a real kube-apiserver and Ceph RGW started here:
 #  1. BENCH_IMAGES (default 1000) small ImageImports applied at once: wall time until every CustomImage is
 #     Available, and the operator's peak RSS (VmHWM);
-#  2. a BENCH_GIB GiB disk (default 2): import (QCOW2 source -> library QCOW2) and export (library -> QCOW2
-#     destination) through the operator, against a plain S3 download + upload of the same source bytes with curl.
+#  2. a BENCH_GIB GiB virtual disk (default 16) holding BENCH_DATA_GIB GiB of data (default 2): import (QCOW2
+#     source -> library QCOW2) and export (library -> QCOW2 destination) through the operator, each against a
+#     plain S3 download + upload of the same source bytes with curl (the ratio goal is <= 1.3), and the
+#     operator's peak RSS during them (goal < 512 MiB).
 # BENCH_OPERATOR_DLL runs an already built image-operator-manager.dll instead of building one.
 # Prints a summary at the end; everything is stopped and removed on exit.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 COUNT=${BENCH_IMAGES:-1000}
-GIB=${BENCH_GIB:-2}
+GIB=${BENCH_GIB:-16}
+DATA_GIB=${BENCH_DATA_GIB:-2}
 WORKERS=${BENCH_WORKERS:-8}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/image-operator-bench.XXXXXX")
 NS=bench
@@ -26,9 +29,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "starting kube-apiserver and Ceph RGW (memstore $((GIB * 4 + 2)) GiB)"
+log "starting kube-apiserver and Ceph RGW (memstore $((DATA_GIB * 4 + 2)) GiB)"
 eval "$(bash "$ROOT/tests/stack/apiserver-up.sh" "$WORK/api")"
-eval "$(S3_MEMSTORE_BYTES=$(((GIB * 4 + 2) << 30)) bash "$ROOT/tests/stack/s3-up.sh" "$WORK/s3")"
+eval "$(S3_MEMSTORE_BYTES=$(((DATA_GIB * 4 + 2) << 30)) bash "$ROOT/tests/stack/s3-up.sh" "$WORK/s3")"
 export KUBECONFIG
 k() { kubectl --kubeconfig "$KUBECONFIG" "$@" 2>/dev/null; }
 s3() { curl -sS -f --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"; }
@@ -99,10 +102,12 @@ peak_rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$OPERATOR_PID/status")
 log "$COUNT images Available in $small_seconds s; operator peak RSS $((peak_rss_kib / 1024)) MiB"
 
 # --- 2. one large image: operator import + export vs plain copy ---
-log "making a $GIB GiB disk"
+log "making a $GIB GiB disk with $DATA_GIB GiB of data"
+small_rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$OPERATOR_PID/status")
 qemu-img create -q -f raw "$WORK/big.raw" "${GIB}G"
-step=$((GIB * 1024 / 4))
-for part in 0 1 2 3; do qemu-io -f raw -c "write -P 0x$((part + 1))7 $((part * step))M $((step * 3 / 4))M" "$WORK/big.raw" >/dev/null; done
+# Four data runs spread over the disk, holes between them.
+step=$((GIB * 1024 / 4)) run=$((DATA_GIB * 1024 / 4))
+for part in 0 1 2 3; do qemu-io -f raw -c "write -P 0x$((part + 1))7 $((part * step))M ${run}M" "$WORK/big.raw" >/dev/null; done
 qemu-img convert -f raw -O qcow2 "$WORK/big.raw" "$WORK/big.qcow2"
 rm -f "$WORK/big.raw"
 bytes=$(stat -c %s "$WORK/big.qcow2")
@@ -142,15 +147,16 @@ s3 -T "$WORK/plain.qcow2" "$S3_ENDPOINT/copies/big.qcow2" >/dev/null
 plain_seconds=$(echo "$(date +%s.%N) - $start" | bc)
 rm -f "$WORK/plain.qcow2"
 peak_rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$OPERATOR_PID/status")
+ratio() { echo "scale=2; $1 / $plain_seconds" | bc; }
 
 mib=$(echo "scale=1; $bytes / 1048576" | bc)
 cat <<REPORT
 
 == bench-operator ($(nproc) cores) ==
-$COUNT small imports (4 MiB disk, $WORKERS import workers): all Available in ${small_seconds}s
+$COUNT small imports (4 MiB disk, $WORKERS import workers): all Available in ${small_seconds}s, operator peak RSS $((small_rss_kib / 1024)) MiB
 large image: ${GIB} GiB virtual, ${mib} MiB QCOW2 source
-  operator import (read + inspect + convert + upload + verify):  ${import_seconds}s
-  operator export (read + convert + upload + verify + manifest): ${export_seconds}s
   plain S3 download + upload of the source bytes (curl):         ${plain_seconds}s
+  operator import (read + inspect + convert + upload + verify):  ${import_seconds}s  ratio $(ratio "$import_seconds")
+  operator export (read + convert + upload + verify + manifest): ${export_seconds}s  ratio $(ratio "$export_seconds")
 operator peak RSS over the whole run: $((peak_rss_kib / 1024)) MiB
 REPORT
