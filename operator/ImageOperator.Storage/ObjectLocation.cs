@@ -26,6 +26,9 @@ public enum ObjectLocationKind
 /// </summary>
 public sealed record ObjectLocation
 {
+    /// <summary>The longest object name S3 accepts, in UTF-8 bytes.</summary>
+    public const int MaxKeyBytes = 1024;
+
     private const string Redacted = "REDACTED";
 
     private ObjectLocation(ObjectLocationKind kind, string? store, Uri? url, string? objectNamespace, string bucket, string key)
@@ -53,10 +56,10 @@ public sealed record ObjectLocation
     /// <summary>Bucket name.</summary>
     public string Bucket { get; }
 
-    /// <summary>Object name (key); may contain <c>/</c>. Empty for a bucket-level pre-authenticated URL.</summary>
+    /// <summary>Object name (key); may contain <c>/</c>. Empty for a bucket-level URL.</summary>
     public string Key { get; }
 
-    /// <summary>True for a bucket-level pre-authenticated URL, which needs <see cref="WithObject"/> before use.</summary>
+    /// <summary>True for a URL that names a bucket but no object (parsed with <c>allowBucketLevel</c>), which needs <see cref="WithObject"/> before use.</summary>
     public bool IsBucketLevel => Key.Length == 0;
 
     /// <summary>The HTTP endpoint of a URL location: scheme, host and port.</summary>
@@ -71,40 +74,57 @@ public sealed record ObjectLocation
             throw Invalid("The object store name is empty.");
         }
 
-        ValidateBucket(bucket);
-        ValidateKey(key);
+        ThrowIfInvalid(BucketProblem(bucket) ?? ObjectNameProblem(key));
         return new ObjectLocation(ObjectLocationKind.Store, store, null, null, bucket, key);
     }
 
     /// <summary>Parses an object-storage, path-style, pre-signed or pre-authenticated URL.</summary>
     /// <param name="url">The URL (treated as a secret: never echoed back in errors).</param>
-    /// <param name="allowBucketLevel">Accept a bucket-level pre-authenticated URL (no object name) for exports.</param>
+    /// <param name="allowBucketLevel">Accept a URL that names a bucket but no object (an export destination, see <see cref="WithObject"/>).</param>
     /// <exception cref="ObjectStorageException">The URL is malformed (<see cref="ObjectStorageError.InvalidLocation"/>), the message says why.</exception>
-    public static ObjectLocation Parse(string url, bool allowBucketLevel = false)
+    public static ObjectLocation Parse(string url, bool allowBucketLevel = false) =>
+        TryParse(url, allowBucketLevel, out var uri, out var problem)
+        ?? throw Invalid(uri is null ? $"The object URL {problem}." : $"The object URL {RedactUrl(uri)} {problem}.");
+
+    /// <summary>
+    /// Parses like <see cref="Parse"/>, or says why it cannot: <paramref name="problem"/> completes the phrase
+    /// "the URL …" and never quotes the URL, so that admission can report it under the name of the field.
+    /// </summary>
+    public static ObjectLocation? TryParse(string url, bool allowBucketLevel, out string problem) =>
+        TryParse(url, allowBucketLevel, out _, out problem);
+
+    private static ObjectLocation? TryParse(string? url, bool allowBucketLevel, out Uri? uri, out string problem)
     {
+        uri = null;
+        problem = string.Empty;
         if (string.IsNullOrWhiteSpace(url))
         {
-            throw Invalid("The object URL is empty.");
+            problem = "is empty";
+            return null;
         }
 
-        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != Uri.UriSchemeHttp) || parsed.Host.Length == 0)
         {
-            throw Invalid("The object URL must be an absolute http:// or https:// URL.");
+            problem = "is not an absolute http(s) URL";
+            return null;
         }
 
-        if (!string.IsNullOrEmpty(uri.UserInfo))
+        uri = parsed;
+        if (!string.IsNullOrEmpty(parsed.UserInfo))
         {
-            throw Invalid($"The object URL {RedactUrl(uri)} must not carry user:password credentials; use a store with a credentials Secret or a pre-authenticated URL.");
+            problem = "must not carry a user name or password; give credentials through the object store or a Secret";
+            return null;
         }
 
-        if (!string.IsNullOrEmpty(uri.Fragment))
+        if (!string.IsNullOrEmpty(parsed.Fragment))
         {
-            throw Invalid($"The object URL {RedactUrl(uri)} must not have a #fragment.");
+            problem = "must not have a #fragment";
+            return null;
         }
 
         // Work on the raw (still escaped) path so that an escaped '/' inside an object name is not taken for a separator.
-        var segments = uri.AbsolutePath.Split('/');
-        var preauthenticated = HasSignatureQuery(uri);
+        var segments = parsed.AbsolutePath.Split('/');
+        var preauthenticated = HasSignatureQuery(parsed);
         var index = 1;
         if (segments.Length > 3 && segments[1] == "p" && segments[2].Length > 0)
         {
@@ -115,30 +135,39 @@ public sealed record ObjectLocation
         var kind = preauthenticated ? ObjectLocationKind.PreauthenticatedUrl : ObjectLocationKind.Url;
         if (segments.Length > index + 3 && segments[index] == "n" && segments[index + 2] == "b")
         {
-            return ParseNamespaced(uri, kind, segments, index, allowBucketLevel);
+            return ParseNamespaced(parsed, kind, segments, index, allowBucketLevel, out problem);
         }
 
         if (index == 3)
         {
-            throw Invalid($"The pre-authenticated URL {RedactUrl(uri)} must continue with /n/<namespace>/b/<bucket>/o/<object> after its token.");
+            problem = "must continue with /n/<namespace>/b/<bucket>/o/<object> after its pre-authentication token";
+            return null;
         }
 
-        // Path style: /<bucket>/<key...>
-        if (segments.Length < 3 || segments[1].Length == 0 || string.Join('/', segments[2..]).Length == 0)
+        // Path style: /<bucket>/<key...>, or /<bucket>[/] for a bucket.
+        const string Forms = "(expected https://<host>/n/<namespace>/b/<bucket>/o/<object> or https://<host>/<bucket>/<object>)";
+        if (segments.Length < 2 || segments[1].Length == 0)
         {
-            throw Invalid($"The object URL {RedactUrl(uri)} names no object: expected https://host/n/<namespace>/b/<bucket>/o/<object> or https://host/<bucket>/<object>.");
+            problem = $"names no bucket {Forms}";
+            return null;
         }
 
-        var bucket = Unescape(segments[1], uri);
-        ValidateBucket(bucket);
-        var key = Unescape(string.Join('/', segments[2..]), uri);
-        ValidateKey(key);
-        return new ObjectLocation(kind, null, uri, null, bucket, key);
+        var escapedKey = string.Join('/', segments[2..]);
+        if (escapedKey.Length == 0 && !allowBucketLevel)
+        {
+            problem = $"names no object {Forms}";
+            return null;
+        }
+
+        // UnescapeDataString leaves a malformed %-escape as it is: such a name is then refused or used verbatim.
+        var bucket = Uri.UnescapeDataString(segments[1]);
+        var key = Uri.UnescapeDataString(escapedKey);
+        return Validate(bucket, key, bucketLevel: key.Length == 0, out problem) ? new ObjectLocation(kind, null, parsed, null, bucket, key) : null;
     }
 
     /// <summary>
-    /// For a bucket-level pre-authenticated URL: the location of <paramref name="objectName"/> in that bucket
-    /// (appends <c>/o/&lt;object&gt;</c>, escaping the name).
+    /// For a bucket-level URL: the location of <paramref name="objectName"/> in that bucket (appends
+    /// <c>/o/&lt;object&gt;</c> to an object-storage URL, <c>/&lt;object&gt;</c> to a path-style one, escaping the name).
     /// </summary>
     public ObjectLocation WithObject(string objectName)
     {
@@ -147,10 +176,15 @@ public sealed record ObjectLocation
             throw new InvalidOperationException($"{this} already names an object.");
         }
 
-        ValidateKey(objectName);
+        ThrowIfInvalid(ObjectNameProblem(objectName));
         var builder = new UriBuilder(Url);
         var path = builder.Path.TrimEnd('/');
-        builder.Path = (path.EndsWith("/o", StringComparison.Ordinal) ? path : path + "/o") + "/" + EscapeKey(objectName);
+        if (ObjectNamespace is not null && !path.EndsWith("/o", StringComparison.Ordinal))
+        {
+            path += "/o";
+        }
+
+        builder.Path = path + "/" + EscapeKey(objectName);
         return new ObjectLocation(Kind, Store, builder.Uri, ObjectNamespace, Bucket, objectName);
     }
 
@@ -190,36 +224,39 @@ public sealed record ObjectLocation
     /// <summary>Escapes an object name for a URL path, keeping <c>/</c> as the separator S3 expects.</summary>
     public static string EscapeKey(string key) => string.Join('/', key.Split('/').Select(Uri.EscapeDataString));
 
-    private static ObjectLocation ParseNamespaced(Uri uri, ObjectLocationKind kind, string[] segments, int index, bool allowBucketLevel)
+    /// <summary>Why S3 would refuse <paramref name="key"/> as an object name (a phrase such as "the object name is empty"), or null.</summary>
+    public static string? ObjectNameProblem(string key) =>
+        string.IsNullOrEmpty(key) ? "the object name is empty"
+        : Encoding.UTF8.GetByteCount(key) > MaxKeyBytes ? $"the object name is longer than {MaxKeyBytes} bytes"
+        : key.Any(char.IsControl) ? "the object name contains control characters"
+        : null;
+
+    private static ObjectLocation? ParseNamespaced(Uri uri, ObjectLocationKind kind, string[] segments, int index, bool allowBucketLevel, out string problem)
     {
-        var objectNamespace = Unescape(segments[index + 1], uri);
-        var bucket = Unescape(segments[index + 3], uri);
+        var objectNamespace = Uri.UnescapeDataString(segments[index + 1]);
+        var bucket = Uri.UnescapeDataString(segments[index + 3]);
         if (objectNamespace.Length == 0)
         {
-            throw Invalid($"The object URL {RedactUrl(uri)} has an empty namespace after /n/.");
+            problem = "has an empty namespace after /n/";
+            return null;
         }
 
-        ValidateBucket(bucket);
         var rest = segments[(index + 4)..];
         var bucketLevel = rest.Length == 0 || (rest.Length == 1 && rest[0].Length == 0) || (rest[0] == "o" && string.Join('/', rest[1..]).Length == 0);
-        if (bucketLevel)
+        if (bucketLevel && !allowBucketLevel)
         {
-            if (!allowBucketLevel || kind != ObjectLocationKind.PreauthenticatedUrl)
-            {
-                throw Invalid($"The object URL {RedactUrl(uri)} names a bucket but no object: append /o/<object>.");
-            }
-
-            return new ObjectLocation(kind, null, uri, objectNamespace, bucket, string.Empty);
+            problem = "names a bucket but no object: append /o/<object>";
+            return null;
         }
 
-        if (rest[0] != "o")
+        if (!bucketLevel && rest[0] != "o")
         {
-            throw Invalid($"The object URL {RedactUrl(uri)} must continue with /o/<object> after /b/<bucket>.");
+            problem = "is not of the form https://<host>/n/<namespace>/b/<bucket>/o/<object>";
+            return null;
         }
 
-        var key = Unescape(string.Join('/', rest[1..]), uri);
-        ValidateKey(key);
-        return new ObjectLocation(kind, null, uri, objectNamespace, bucket, key);
+        var key = bucketLevel ? string.Empty : Uri.UnescapeDataString(string.Join('/', rest[1..]));
+        return Validate(bucket, key, bucketLevel, out problem) ? new ObjectLocation(kind, null, uri, objectNamespace, bucket, key) : null;
     }
 
     private static bool HasSignatureQuery(Uri uri)
@@ -239,50 +276,28 @@ public sealed record ObjectLocation
         return false;
     }
 
-    private static string Unescape(string segment, Uri uri)
+    private static bool Validate(string bucket, string key, bool bucketLevel, out string problem)
     {
-        try
-        {
-            return Uri.UnescapeDataString(segment);
-        }
-        catch (UriFormatException)
-        {
-            throw Invalid($"The object URL {RedactUrl(uri)} has an invalid %-escape.");
-        }
+        var invalid = BucketProblem(bucket) ?? (bucketLevel ? null : ObjectNameProblem(key));
+        problem = invalid is null ? string.Empty : $"is refused: {invalid}";
+        return invalid is null;
     }
 
     // S3 bucket naming rules (RGW and MinIO enforce the same): 3-63 characters of lowercase letters, digits,
     // dots and hyphens, starting and ending with a letter or digit.
-    private static void ValidateBucket(string bucket)
-    {
-        if (string.IsNullOrEmpty(bucket))
-        {
-            throw Invalid("The bucket name is empty.");
-        }
-
-        if (bucket.Length is < 3 or > 63
+    private static string? BucketProblem(string bucket) =>
+        string.IsNullOrEmpty(bucket) ? "the bucket name is empty"
+        : bucket.Length is < 3 or > 63
             || !bucket.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-')
-            || !char.IsAsciiLetterOrDigit(bucket[0]) || !char.IsAsciiLetterOrDigit(bucket[^1]))
-        {
-            throw Invalid($"The bucket name '{bucket}' is invalid: use 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit.");
-        }
-    }
+            || !char.IsAsciiLetterOrDigit(bucket[0]) || !char.IsAsciiLetterOrDigit(bucket[^1])
+            ? $"the bucket name '{bucket}' is invalid: use 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit"
+        : null;
 
-    private static void ValidateKey(string key)
+    private static void ThrowIfInvalid(string? problem)
     {
-        if (string.IsNullOrEmpty(key))
+        if (problem is not null)
         {
-            throw Invalid("The object name is empty.");
-        }
-
-        if (Encoding.UTF8.GetByteCount(key) > 1024)
-        {
-            throw Invalid("The object name is longer than 1024 bytes.");
-        }
-
-        if (key.Any(char.IsControl))
-        {
-            throw Invalid("The object name contains control characters.");
+            throw Invalid(char.ToUpperInvariant(problem[0]) + problem[1..] + ".");
         }
     }
 

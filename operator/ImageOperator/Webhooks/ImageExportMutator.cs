@@ -1,5 +1,6 @@
 using ImageOperator.Api.V1Alpha1;
 using ImageOperator.Runtime.Webhooks;
+using ImageOperator.Storage;
 
 namespace ImageOperator.Webhooks;
 
@@ -29,7 +30,7 @@ public sealed class ImageExportMutator(IAdmissionLookup lookup) : MutationWebhoo
         }
 
         // Unreadable URLs are left for the validating webhook to reject with the reason.
-        if (text is null || ObjectUrl.TryParse(text, out _) is not { IsBucketLevel: true })
+        if (text is null || ObjectLocation.TryParse(text, allowBucketLevel: true, out _) is not { IsBucketLevel: true })
         {
             return NoChanges();
         }

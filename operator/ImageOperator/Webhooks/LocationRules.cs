@@ -1,4 +1,5 @@
 using ImageOperator.Api.V1Alpha1;
+using ImageOperator.Storage;
 
 namespace ImageOperator.Webhooks;
 
@@ -18,22 +19,22 @@ public enum LocationUse
 /// </summary>
 public static class LocationRules
 {
-    /// <summary>The longest object key S3 accepts, in UTF-8 bytes.</summary>
-    public const int MaxObjectKeyBytes = 1024;
-
     /// <summary>Checks a bucket/object location at <paramref name="field"/>.</summary>
     public static void CheckObjectStore(AdmissionFindings findings, string field, ObjectStoreLocation location)
     {
         ArgumentNullException.ThrowIfNull(findings);
         ArgumentNullException.ThrowIfNull(location);
-        CheckObjectKey(findings, $"{field}.object", location.Object);
+        if (ObjectLocation.ObjectNameProblem(location.Object) is { } problem)
+        {
+            findings.Deny($"{field}.object", problem);
+        }
     }
 
     /// <summary>
     /// Checks a URL location at <paramref name="field"/>: syntax, no credentials in plain sight, the referenced
     /// Secret and key exist. Returns the parsed URL when it could be read.
     /// </summary>
-    public static async ValueTask<ObjectUrl?> CheckUrlAsync(
+    public static async ValueTask<ObjectLocation?> CheckUrlAsync(
         AdmissionFindings findings,
         string field,
         UrlLocation location,
@@ -76,19 +77,21 @@ public static class LocationRules
             text = location.Url!;
         }
 
-        var url = ObjectUrl.TryParse(text, out var problem);
+        // Parsed by the same rules the controllers apply; bucket-level URLs are accepted here to be refused for
+        // imports with a message of their own.
+        var url = ObjectLocation.TryParse(text, allowBucketLevel: true, out var problem);
         if (url is null)
         {
             findings.Deny(urlField, location.SecretRef is null ? $"the URL {problem}" : $"the URL held in the Secret {problem}");
             return null;
         }
 
-        if (url.GrantsAccess && location.SecretRef is null)
+        if (url.Kind == ObjectLocationKind.PreauthenticatedUrl && location.SecretRef is null)
         {
             findings.Deny(urlField, "is a pre-authenticated (pre-signed) URL, which grants access and is shown once: store it in a Secret and refer to it with secretRef");
         }
 
-        if (!url.IsEncrypted)
+        if (url.Url!.Scheme != Uri.UriSchemeHttps)
         {
             findings.Warn(urlField, "uses plain http: the image travels unencrypted");
         }
@@ -97,27 +100,7 @@ public static class LocationRules
         {
             findings.Deny(urlField, "names a bucket but no object; an import reads one object (…/o/<object> or /<bucket>/<object>)");
         }
-        else if (!url.IsBucketLevel)
-        {
-            CheckObjectKey(findings, urlField, url.Object);
-        }
 
         return url;
-    }
-
-    private static void CheckObjectKey(AdmissionFindings findings, string field, string key)
-    {
-        if (key.Length == 0)
-        {
-            findings.Deny(field, "the object name is empty");
-        }
-        else if (System.Text.Encoding.UTF8.GetByteCount(key) > MaxObjectKeyBytes)
-        {
-            findings.Deny(field, $"the object name is longer than {MaxObjectKeyBytes} bytes");
-        }
-        else if (key.Any(char.IsControl))
-        {
-            findings.Deny(field, "the object name contains control characters");
-        }
     }
 }

@@ -36,18 +36,18 @@ public sealed class ObjectLocationTests
 
     [Theory]
     [InlineData("", "empty")]
-    [InlineData("not a url", "absolute http:// or https://")]
-    [InlineData("ftp://host/bucket/key", "absolute http:// or https://")]
-    [InlineData("/bucket/key", "absolute http:// or https://")]
-    [InlineData("https://host/", "names no object")]
+    [InlineData("not a url", "is not an absolute http(s) URL")]
+    [InlineData("ftp://host/bucket/key", "is not an absolute http(s) URL")]
+    [InlineData("/bucket/key", "is not an absolute http(s) URL")]
+    [InlineData("https://host/", "names no bucket")]
     [InlineData("https://host/images", "names no object")]
     [InlineData("https://host/images/", "names no object")]
     [InlineData("https://host/n/tenancy/b/images/o/", "names a bucket but no object")]
     [InlineData("https://host/n/tenancy/b/images", "names a bucket but no object")]
-    [InlineData("https://host/n/tenancy/b/images/x/disk", "must continue with /o/<object>")]
+    [InlineData("https://host/n/tenancy/b/images/x/disk", "is not of the form https://<host>/n/<namespace>/b/<bucket>/o/<object>")]
     [InlineData("https://host/Images/disk.qcow2", "bucket name 'Images' is invalid")]
     [InlineData("https://host/ab/disk.qcow2", "bucket name 'ab' is invalid")]
-    [InlineData("https://user:pass@host/images/disk.qcow2", "must not carry user:password")]
+    [InlineData("https://user:pass@host/images/disk.qcow2", "must not carry a user name or password")]
     [InlineData("https://host/p/token/images/disk.qcow2", "must continue with /n/<namespace>/b/<bucket>/o/<object>")]
     [InlineData("https://host/images/disk#frag", "must not have a #fragment")]
     public void Malformed_urls_are_refused_with_a_reason(string url, string reason)
@@ -95,6 +95,54 @@ public sealed class ObjectLocationTests
         target.Key.Should().Be("exports/ubuntu 22.04.qcow2");
         target.Url!.AbsoluteUri.Should().Be("https://os.example.com/p/tok/n/ns/b/exports/o/exports/ubuntu%2022.04.qcow2");
         ObjectLocation.Parse(target.Url.AbsoluteUri).Key.Should().Be("exports/ubuntu 22.04.qcow2");
+    }
+
+    [Fact]
+    public void A_bucket_level_path_style_url_gets_the_object_appended_to_its_path()
+    {
+        var bucket = ObjectLocation.Parse("https://minio.example.com/images/", allowBucketLevel: true);
+
+        var target = bucket.WithObject("exports/ubuntu 22.04.qcow2");
+
+        target.Url!.AbsoluteUri.Should().Be("https://minio.example.com/images/exports/ubuntu%2022.04.qcow2");
+        ObjectLocation.Parse(target.Url.AbsoluteUri).Key.Should().Be("exports/ubuntu 22.04.qcow2");
+    }
+
+    [Theory]
+    [InlineData("https://objectstorage.eu-1.example.com/n/tenancy/b/images/o/ol8.qcow2", ObjectLocationKind.Url, "images", "ol8.qcow2")]
+    [InlineData("https://os.example.com/n/tenancy/b/images/o/dir/sub%20dir/ol8.qcow2", ObjectLocationKind.Url, "images", "dir/sub dir/ol8.qcow2")]
+    [InlineData("https://os.example.com/n/tenancy/b/images/o/", ObjectLocationKind.Url, "images", "")]
+    [InlineData("https://os.example.com/n/tenancy/b/images", ObjectLocationKind.Url, "images", "")]
+    [InlineData("https://os.example.com/p/Zx9-token/n/tenancy/b/exports/", ObjectLocationKind.PreauthenticatedUrl, "exports", "")]
+    [InlineData("https://os.example.com/p/Zx9-token/n/tenancy/b/images/o/ol8.oci", ObjectLocationKind.PreauthenticatedUrl, "images", "ol8.oci")]
+    [InlineData("http://127.0.0.1:9000/images/ol8.vmdk", ObjectLocationKind.Url, "images", "ol8.vmdk")]
+    [InlineData("https://minio.example.com/images/a/b.vhd?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=k&X-Amz-Signature=abc", ObjectLocationKind.PreauthenticatedUrl, "images", "a/b.vhd")]
+    [InlineData("https://minio.example.com/images/", ObjectLocationKind.Url, "images", "")]
+    public void TryParse_accepts_objects_and_buckets(string text, ObjectLocationKind kind, string bucket, string key)
+    {
+        var location = ObjectLocation.TryParse(text, allowBucketLevel: true, out var problem);
+
+        problem.Should().BeEmpty();
+        location!.Kind.Should().Be(kind);
+        location.Bucket.Should().Be(bucket);
+        location.Key.Should().Be(key);
+        location.IsBucketLevel.Should().Be(key.Length == 0);
+    }
+
+    [Theory]
+    [InlineData("not a url", "is not an absolute http(s) URL")]
+    [InlineData("s3://bucket/object", "is not an absolute http(s) URL")]
+    [InlineData("https://alice:Hunter2@host/bucket/object", "must not carry a user name or password")]
+    [InlineData("https://host/", "names no bucket")]
+    [InlineData("https://host/n/tenancy/b/images/x/secret-key", "is not of the form https://<host>/n/<namespace>/b/<bucket>/o/<object>")]
+    [InlineData("https://host/p/secret-token/n/tenancy/b/Images/o/x", "is refused: the bucket name 'Images' is invalid")]
+    [InlineData("https://host/p/secret-token/images/x?X-Amz-Signature=secret-sig", "must continue with /n/<namespace>/b/<bucket>/o/<object>")]
+    public void TryParse_says_why_without_quoting_the_url(string text, string expected)
+    {
+        ObjectLocation.TryParse(text, allowBucketLevel: true, out var problem).Should().BeNull();
+
+        problem.Should().StartWith(expected);
+        problem.Should().NotContainAny("Hunter2", "secret-key", "secret-token", "secret-sig", "host/");
     }
 
     [Fact]
