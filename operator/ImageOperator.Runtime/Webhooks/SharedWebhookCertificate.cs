@@ -109,9 +109,10 @@ public sealed class SharedWebhookCertificate(
             {
                 certificates.Use(await EnsureAsync(stoppingToken).ConfigureAwait(false));
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // The API server is unreachable or refuses: keep serving the current certificate until the next tick.
+                // The API server is unreachable, slow or refuses: keep serving the current certificate until the next
+                // tick (a failure here must not stop the host, which serves the webhooks meanwhile).
                 logger.LogWarning("Could not refresh the webhook certificate from Secret {Namespace}/{Name}: {Reason}",
                     options.SecretNamespace, options.SecretName, e.Message);
             }

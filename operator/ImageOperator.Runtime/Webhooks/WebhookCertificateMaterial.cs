@@ -122,7 +122,7 @@ public sealed record WebhookCertificateMaterial(string CertificatePem, string Pr
             return "its certificate, key or CA bundle cannot be read, or the key does not match the certificate";
         }
 
-        using (certificate)
+        try
         {
             if (new DateTimeOffset(certificate.NotBefore) > now + ClockSkew)
             {
@@ -147,6 +147,14 @@ public sealed record WebhookCertificateMaterial(string CertificatePem, string Pr
             chain.ChainPolicy.VerificationTime = now.UtcDateTime;
             chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
             return chain.Build(certificate) ? null : "its certificate is not signed by a CA of its ca.crt";
+        }
+        finally
+        {
+            certificate.Dispose();
+            foreach (var authority in authorities)
+            {
+                authority.Dispose();
+            }
         }
     }
 
