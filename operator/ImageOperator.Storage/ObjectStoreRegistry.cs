@@ -10,6 +10,9 @@ public sealed class ObjectStoreRegistry : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ObjectStore> _stores = new(StringComparer.Ordinal);
+
+    // Names in the order they were first configured: when several stores share an endpoint, the first one serves URLs.
+    private readonly List<string> _order = [];
     private readonly HttpClient _publicHttp;
 
     /// <summary>Creates an empty registry; URLs on unconfigured hosts are fetched with <paramref name="publicHttp"/> (system trust).</summary>
@@ -35,7 +38,14 @@ public sealed class ObjectStoreRegistry : IDisposable
         lock (_lock)
         {
             // A replaced store may still serve reads in flight: it is not disposed under them.
-            _stores[store.Name] = store;
+            if (_stores.TryAdd(store.Name, store))
+            {
+                _order.Add(store.Name);
+            }
+            else
+            {
+                _stores[store.Name] = store;
+            }
         }
 
         return store;
@@ -59,12 +69,16 @@ public sealed class ObjectStoreRegistry : IDisposable
             $"No object store named '{name}' is configured ({(known.Count == 0 ? "none is" : "configured: " + string.Join(", ", known))}).");
     }
 
-    /// <summary>The configured store whose endpoint <paramref name="url"/> points at, if any.</summary>
+    /// <summary>
+    /// The configured store whose endpoint <paramref name="url"/> points at, if any; the first configured one when
+    /// several share the endpoint.
+    /// </summary>
     public ObjectStore? FindByEndpoint(Uri url)
     {
+        ArgumentNullException.ThrowIfNull(url);
         lock (_lock)
         {
-            return _stores.Values.FirstOrDefault(s => s.Serves(url));
+            return _order.Select(name => _stores[name]).FirstOrDefault(s => s.Serves(url));
         }
     }
 
@@ -126,6 +140,7 @@ public sealed class ObjectStoreRegistry : IDisposable
             }
 
             _stores.Clear();
+            _order.Clear();
         }
 
         _publicHttp.Dispose();

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using ImageOperator.DiskFormats.Conversion;
 
 namespace ImageOperator.Storage;
@@ -7,8 +8,10 @@ namespace ImageOperator.Storage;
 /// Writes an image to a pre-signed or pre-authenticated URL that allows PUT (an export to another tenancy's
 /// bucket). Such a URL authorises exactly one request, so neither multipart nor a chunked body is possible: S3
 /// requires the length up front. The output is therefore spooled to a local temporary file (patchable, like any
-/// file) and sent with one PUT of known length on <see cref="CompleteAsync"/>, retrying transient failures. The
-/// spool file is deleted on dispose, completed or not. Limit: S3's 5 GiB for a single PUT.
+/// file) and sent with one PUT of known length on <see cref="CompleteAsync"/>, retrying transient failures. The PUT
+/// carries the body's <c>Content-MD5</c>, so the server refuses (HTTP 400 BadDigest) anything that arrived damaged,
+/// which verifies the upload even when the URL allows no read-back. The spool file is deleted on dispose, completed
+/// or not. Limit: S3's 5 GiB for a single PUT.
 /// </summary>
 public sealed class PreauthenticatedUrlSink : IHeadPatchSink
 {
@@ -38,6 +41,9 @@ public sealed class PreauthenticatedUrlSink : IHeadPatchSink
 
     /// <summary>Bytes sent, once completed.</summary>
     public long? UploadedBytes { get; private set; }
+
+    /// <summary>MD5 of the bytes sent, as sent in <c>Content-MD5</c> and checked by the server, once completed.</summary>
+    public byte[]? UploadedMd5 { get; private set; }
 
     /// <summary>Starts an upload to <paramref name="location"/>, spooling in <paramref name="spoolDirectory"/> (the temp folder by default).</summary>
     /// <param name="http">Client to send the PUT with.</param>
@@ -78,6 +84,12 @@ public sealed class PreauthenticatedUrlSink : IHeadPatchSink
 
         await _file.CompleteAsync(cancellationToken).ConfigureAwait(false);
         var length = new FileInfo(_spool).Length;
+        byte[] md5;
+        await using (var spooled = new FileStream(_spool, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan))
+        {
+            md5 = await MD5.HashDataAsync(spooled, cancellationToken).ConfigureAwait(false);
+        }
+
         var delay = _retry.InitialRetryDelay;
         for (var attempt = 1; ; attempt++)
         {
@@ -89,10 +101,12 @@ public sealed class PreauthenticatedUrlSink : IHeadPatchSink
                 using var request = new HttpRequestMessage(HttpMethod.Put, _location.Url) { Content = new StreamContent(body, 1 << 20) };
                 request.Content.Headers.ContentLength = length;
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                request.Content.Headers.ContentMD5 = md5;
                 using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     UploadedBytes = length;
+                    UploadedMd5 = md5;
                     return;
                 }
 

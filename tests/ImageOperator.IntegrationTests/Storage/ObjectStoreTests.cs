@@ -310,6 +310,35 @@ public sealed class ObjectStoreTests(S3ServerFixture s3) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_PUT_body_damaged_on_the_way_is_refused_by_the_server_through_its_Content_MD5()
+    {
+        var data = RandomBytes(MiB + 5);
+        var url = await store.Minio.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(bucket).WithObject("incoming/damaged.raw").WithExpiry(300));
+        using var http = new HttpClient(new DamagingHandler());
+
+        var act = async () =>
+        {
+            await using var sink = PreauthenticatedUrlSink.Create(http, ObjectLocation.Parse(url), retry: new MultipartUploadOptions { MaxAttempts = 1 });
+            await sink.WriteAsync(data);
+            await sink.CompleteAsync();
+        };
+
+        (await act.Should().ThrowAsync<ObjectStorageException>()).Where(e => e.HttpStatus == 400 && e.Message.Contains("BadDigest"));
+        var stat = () => store.StatAsync(bucket, "incoming/damaged.raw");
+        (await stat.Should().ThrowAsync<ObjectStorageException>()).Where(e => e.Error == ObjectStorageError.NotFound);
+
+        using var plain = new HttpClient();
+        await using (var sink = PreauthenticatedUrlSink.Create(plain, ObjectLocation.Parse(url)))
+        {
+            await sink.WriteAsync(data);
+            await sink.CompleteAsync();
+            sink.UploadedMd5.Should().Equal(MD5.HashData(data));
+        }
+
+        (await Sha256Async("incoming/damaged.raw")).Should().Be(Convert.ToHexStringLower(SHA256.HashData(data)));
+    }
+
+    [Fact]
     public async Task An_expired_PUT_url_is_AccessDenied_and_stores_nothing()
     {
         var spool = Directory.CreateTempSubdirectory("rt-spool-").FullName;
@@ -346,6 +375,28 @@ public sealed class ObjectStoreTests(S3ServerFixture s3) : IAsyncLifetime
         var data = new byte[length];
         Random.Shared.NextBytes(data);
         return data;
+    }
+
+    /// <summary>In front of the real server: flips one byte of every PUT body, keeping its headers (Content-MD5 too).</summary>
+    private sealed class DamagingHandler() : DelegatingHandler(new HttpClientHandler())
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method == HttpMethod.Put && request.Content is { } content)
+            {
+                var body = await content.ReadAsByteArrayAsync(cancellationToken);
+                body[body.Length / 2] ^= 0xff;
+                var damaged = new ByteArrayContent(body);
+                foreach (var header in content.Headers)
+                {
+                    damaged.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+
+                request.Content = damaged;
+            }
+
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 
     /// <summary>In front of the real server: answers 503 a number of times, then cuts a body short, then forwards.</summary>
