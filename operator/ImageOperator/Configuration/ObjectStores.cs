@@ -5,14 +5,15 @@ using ImageOperator.Storage;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Minio;
 using Minio.DataModel.Args;
 
 namespace ImageOperator.Configuration;
 
 /// <summary>
-/// The configured object stores, connected with the keys of their credentials Secrets (keys <c>accessKey</c> and
-/// <c>secretKey</c>). Secrets are re-read at most once a minute, so rotated keys take effect without a restart.
+/// Feeds the operator's configured object stores into the storage layer's <see cref="ObjectStoreRegistry"/> (the one
+/// place that picks a store for a URL and opens readers and writers), with the keys of their credentials Secrets
+/// (keys <c>accessKey</c> and <c>secretKey</c>). Secrets are re-read at most once a minute, so rotated keys take
+/// effect without a restart: the registry then gets a new store instance, while transfers in flight keep theirs.
 /// </summary>
 public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes, TimeProvider time) : IDisposable
 {
@@ -24,17 +25,11 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
 
     private static readonly TimeSpan SecretLifetime = TimeSpan.FromMinutes(1);
 
-    // Stores are kept for the process lifetime, one per (name, credentials): a running transfer may still use the
-    // instance built from keys that were rotated since.
-    private readonly ConcurrentDictionary<(string Name, ObjectStoreCredentials Credentials), ObjectStore> _stores = new();
+    private readonly ObjectStoreRegistry _registry = new();
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, ObjectStoreCredentials> _configured = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Store, string Bucket), Lazy<Task>> _buckets = new();
     private readonly ConcurrentDictionary<string, (ObjectStoreCredentials Credentials, DateTimeOffset Expires)> _credentials = new();
-
-    /// <summary>HTTP client for URLs that carry their own authorisation (pre-signed, public).</summary>
-    public HttpClient UrlClient { get; } = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
 
     /// <summary>The store of the image library.</summary>
     public Task<ObjectStore> LibraryAsync(CancellationToken cancellationToken) => GetAsync(options.Library.Store, cancellationToken);
@@ -57,22 +52,39 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
         }
 
         var credentials = await CredentialsAsync(settings, cancellationToken).ConfigureAwait(false);
-        return _stores.GetOrAdd((settings.Name, credentials), key => new ObjectStore(settings.ToStorageOptions(), key.Credentials));
+        lock (_lock)
+        {
+            if (_configured.TryGetValue(settings.Name, out var current) && current == credentials)
+            {
+                return _registry.Get(settings.Name);
+            }
+
+            var store = _registry.Configure(settings.ToStorageOptions(), credentials);
+            _configured[settings.Name] = credentials;
+            return store;
+        }
     }
 
-    /// <summary>The configured store whose endpoint serves <paramref name="url"/>, or null.</summary>
-    public async Task<ObjectStore?> ServingAsync(Uri url, CancellationToken cancellationToken)
+    /// <summary>
+    /// The registry with every configured store whose credentials resolve, in configuration order (the first of
+    /// several stores on one endpoint serves URLs there). A store whose Secret is unusable is left out: URLs on its
+    /// endpoint are then fetched as given, and naming the store still fails with the credentials problem.
+    /// </summary>
+    public async Task<ObjectStoreRegistry> RegistryAsync(CancellationToken cancellationToken)
     {
         foreach (var settings in options.ObjectStores)
         {
-            if (settings.ToStorageOptions().EndpointUri() is var endpoint
-                && endpoint.Scheme == url.Scheme && string.Equals(endpoint.Host, url.Host, StringComparison.OrdinalIgnoreCase) && endpoint.Port == url.Port)
+            try
             {
-                return await GetAsync(settings.Name, cancellationToken).ConfigureAwait(false);
+                await GetAsync(settings.Name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectStorageException)
+            {
+                // Reported when the store is used by name.
             }
         }
 
-        return null;
+        return _registry;
     }
 
     /// <summary>Creates <paramref name="bucket"/> when missing; concurrent callers share one check per store and bucket.</summary>
@@ -113,14 +125,7 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        UrlClient.Dispose();
-        foreach (var store in _stores.Values)
-        {
-            store.Dispose();
-        }
-    }
+    public void Dispose() => _registry.Dispose();
 
     private static async Task CreateBucketAsync(ObjectStore store, string bucket)
     {

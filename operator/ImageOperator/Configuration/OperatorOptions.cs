@@ -42,6 +42,12 @@ public sealed class OperatorOptions
     /// <summary>Smallest interval between two progress updates of one import or export.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Folder where exports to pre-authenticated URLs are spooled (such a URL takes one PUT of known length, at most
+    /// 5 GiB, so the image is written locally first and deleted after); the system temp folder when empty.
+    /// </summary>
+    public string? SpoolDirectory { get; set; }
+
     /// <summary>The store named <paramref name="name"/>, or the default store (the first one) when null.</summary>
     /// <exception cref="KeyNotFoundException">No store has that name.</exception>
     public ObjectStoreSettings Store(string? name)

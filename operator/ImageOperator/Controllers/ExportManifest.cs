@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ImageOperator.Api.V1Alpha1;
+using ImageOperator.DiskFormats;
 
 namespace ImageOperator.Controllers;
 
@@ -14,8 +15,14 @@ public sealed record ExportManifest
     /// <summary>Suffix of the manifest's object name.</summary>
     public const string Suffix = ".manifest.json";
 
+    /// <summary>Largest manifest an import reads; a real one is a few KiB even with many shapes.</summary>
+    public const int MaxBytes = 256 * 1024;
+
+    /// <summary>The only <see cref="SchemaVersion"/> this operator reads.</summary>
+    public const int CurrentSchemaVersion = 1;
+
     /// <summary>Version of this document's layout.</summary>
-    public int SchemaVersion { get; init; } = 1;
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
     /// <summary>Who wrote it: <c>imageoperator.io</c>.</summary>
     public string ExportedBy { get; init; } = ImageSpecMetadata.ThisPlatform;
@@ -82,6 +89,58 @@ public sealed record ExportManifest
         };
     }
 
+    /// <summary>
+    /// Checks what an import relies on: the schema version, a known format, positive sizes, a SHA-256 in lowercase
+    /// hexadecimal, a disk object name and image metadata in the API's spellings.
+    /// </summary>
+    /// <returns>The disk format.</returns>
+    /// <exception cref="TransferFailure">Reason <see cref="ControllerReasons.InvalidManifest"/>, naming the field.</exception>
+    public ExportFormat Validate()
+    {
+        if (SchemaVersion != CurrentSchemaVersion)
+        {
+            throw Invalid($"schemaVersion {SchemaVersion} is not supported (this operator reads version {CurrentSchemaVersion})");
+        }
+
+        var format = ImageSpecMetadata.Parse<ExportFormat>(Format) ?? throw Invalid($"format '{Format}' is not one of OCI, QCOW2, VMDK, VDI, VHD, RAW");
+        if (SizeBytes <= 0 || VirtualSizeBytes <= 0)
+        {
+            throw Invalid("sizeBytes and virtualSizeBytes must be positive");
+        }
+
+        if (Sha256 is not { Length: 64 } || !Sha256.All(char.IsAsciiHexDigitLower))
+        {
+            throw Invalid("sha256 must be 64 lowercase hexadecimal digits");
+        }
+
+        if (string.IsNullOrEmpty(DiskObject))
+        {
+            throw Invalid("diskObject is empty");
+        }
+
+        if (string.IsNullOrEmpty(OperatingSystemVersion))
+        {
+            throw Invalid("operatingSystemVersion is empty");
+        }
+
+        _ = ImageSpecMetadata.Parse<GuestOperatingSystem>(OperatingSystem) ?? throw Invalid($"operatingSystem '{OperatingSystem}' is unknown");
+        _ = ImageSpecMetadata.Parse<LaunchMode>(LaunchMode) ?? throw Invalid($"launchMode '{LaunchMode}' is unknown");
+        _ = ImageSpecMetadata.Parse<CpuArchitecture>(Architecture) ?? throw Invalid($"architecture '{Architecture}' is unknown");
+        return format;
+    }
+
+    /// <summary>The image metadata the manifest records, as the engine's formats carry it.</summary>
+    public ImageMetadata ToImageMetadata() => new()
+    {
+        DisplayName = DisplayName,
+        OperatingSystem = OperatingSystem,
+        OperatingSystemVersion = OperatingSystemVersion,
+        LaunchMode = LaunchMode,
+        Architecture = Architecture,
+        ShapeCompatibilities = ImageSpecMetadata.ToMetadata(ShapeCompatibilities),
+        ExportedBy = ExportedBy,
+    };
+
     /// <summary>The UTF-8 JSON of the manifest (camelCase, indented).</summary>
     public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
 
@@ -89,6 +148,8 @@ public sealed record ExportManifest
     /// <exception cref="JsonException">The document is not a manifest.</exception>
     public static ExportManifest Parse(ReadOnlySpan<byte> utf8Json) =>
         JsonSerializer.Deserialize<ExportManifest>(utf8Json, Options) ?? throw new JsonException("the manifest is null");
+
+    private static TransferFailure Invalid(string problem) => new(ControllerReasons.InvalidManifest, $"the manifest is invalid: {problem}");
 
     private static readonly JsonSerializerOptions Options = new()
     {

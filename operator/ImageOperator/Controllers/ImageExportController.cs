@@ -19,9 +19,11 @@ namespace ImageOperator.Controllers;
 /// <summary>
 /// Exports a CustomImage: refuses platform and marketplace images outright; otherwise lists itself in the image's
 /// <c>status.activeExports</c> (state Exporting: the image stays usable but cannot be deleted), converts the stored
-/// QCOW2 in-process to the requested format streamed into the destination by multipart upload, verifies the
-/// object's size at the destination and reports it with the SHA-256 computed while writing, writes the manifest
-/// beside it, optionally puts a pre-signed read URL in a Secret owned by the export, and releases the image.
+/// QCOW2 in-process to the requested format streamed into the destination (a store object by multipart upload; a
+/// pre-signed or pre-authenticated URL, a bucket-level one getting <c>/o/&lt;object&gt;</c> appended, by one spooled
+/// PUT whose Content-MD5 the server checks), verifies the object's size where it can be read and reports it with
+/// the SHA-256 computed while writing, writes the manifest beside it when the destination allows, optionally puts a
+/// pre-signed read URL in a Secret owned by the export, and releases the image. URLs appear only redacted.
 /// </summary>
 public sealed class ImageExportController(
     IKubernetes kubernetes,
@@ -41,6 +43,7 @@ public sealed class ImageExportController(
 
     private readonly EntityClient<ImageExport> _exports = new(kubernetes);
     private readonly EntityClient<CustomImage> _images = new(kubernetes);
+    private readonly TransferOutcomes<ImageExport, ImageExportStatus> _outcomes = new(kubernetes, events, metrics, time, logger, Direction, ConditionTypes.Exporting);
 
     /// <inheritdoc />
     public async Task<ReconcileResult> ReconcileAsync(ImageExport entity, CancellationToken cancellationToken)
@@ -95,11 +98,11 @@ public sealed class ImageExportController(
             var failure = TransferFailure.Classify(e, $"stored disk of CustomImage {export.Spec.ImageName}");
             if (failure is null)
             {
-                await NoteRetryAsync(export, e, cancellationToken).ConfigureAwait(false);
+                await _outcomes.NoteRetryAsync(export, e, cancellationToken).ConfigureAwait(false);
                 throw;
             }
 
-            await FailAsync(export, failure, cancellationToken).ConfigureAwait(false);
+            await _outcomes.FailAsync(export, failure, e => e.Phase = ExportPhase.Failed, cancellationToken).ConfigureAwait(false);
         }
 
         await ReleaseAsync(await _images.GetAsync(export.Spec.ImageName, export.Namespace(), cancellationToken).ConfigureAwait(false), export, cancellationToken).ConfigureAwait(false);
@@ -191,13 +194,13 @@ public sealed class ImageExportController(
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<(ObjectStore Store, string Bucket, string Key)> DestinationAsync(ImageExport export, CancellationToken cancellationToken)
+    private async Task<Destination> DestinationAsync(ImageExport export, CancellationToken cancellationToken)
     {
         var destination = export.Spec.Destination;
         var objectName = destination.ObjectName ?? DefaultObjectName(export.Spec.ImageName, export.Spec.Format);
         if (destination.ObjectStore is { } objectStore)
         {
-            return (await stores.GetAsync(objectStore.Store, cancellationToken).ConfigureAwait(false), objectStore.Bucket, objectStore.Object);
+            return Destination.InStore(await stores.GetAsync(objectStore.Store, cancellationToken).ConfigureAwait(false), objectStore.Bucket, objectStore.Object);
         }
 
         if (destination.Url is not { } url)
@@ -211,36 +214,55 @@ public sealed class ImageExportController(
             location = location.WithObject(objectName);
         }
 
-        if (location.Kind == ObjectLocationKind.Url && await stores.ServingAsync(location.Url!, cancellationToken).ConfigureAwait(false) is { } store)
+        var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
+        if (location.Kind == ObjectLocationKind.Url && location.ObjectNamespace is null && registry.FindByEndpoint(location.Url!) is { } store)
         {
-            return (store, location.Bucket, location.Key);
+            return Destination.InStore(store, location.Bucket, location.Key);
         }
 
-        throw new TransferFailure(ControllerReasons.InvalidLocation,
-            $"the destination {location} is not on a configured object store; exports through pre-authenticated URLs are not supported yet, use an objectStore destination");
+        if (location.Kind != ObjectLocationKind.PreauthenticatedUrl)
+        {
+            throw new TransferFailure(ControllerReasons.InvalidLocation,
+                $"the destination {location} is neither on a configured object store nor pre-authenticated: nothing authorises writing there");
+        }
+
+        if (export.Spec.PreauthenticatedRequest is { Enabled: true })
+        {
+            throw new TransferFailure(ControllerReasons.InvalidLocation,
+                "spec.preauthenticatedRequest needs an objectStore destination: the operator holds no credentials to sign read URLs of a pre-authenticated destination");
+        }
+
+        // A bucket-level request also writes the manifest beside the disk; a pre-signed URL authorises the disk alone.
+        return new Destination(location, ImportSources.Beside(location, location.Key + ExportManifest.Suffix), null);
     }
 
     private async Task ExportAsync(ImageExport export, CustomImage image, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var (store, bucket, key) = await DestinationAsync(export, cancellationToken).ConfigureAwait(false);
-        if (!await store.Minio.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket), cancellationToken).ConfigureAwait(false))
+        var destination = await DestinationAsync(export, cancellationToken).ConfigureAwait(false);
+        var target = destination.Disk;
+        if (destination.Store is { } store && !await store.Minio.BucketExistsAsync(new BucketExistsArgs().WithBucket(target.Bucket), cancellationToken).ConfigureAwait(false))
         {
-            throw new TransferFailure(ControllerReasons.DestinationNotFound, $"bucket '{bucket}' of store '{store.Name}' does not exist");
+            throw new TransferFailure(ControllerReasons.DestinationNotFound, $"bucket '{target.Bucket}' of store '{store.Name}' does not exist");
         }
 
         var disk = image.Status.StoredDisk!;
         var library = await stores.GetAsync(disk.Store, cancellationToken).ConfigureAwait(false);
         await using var reader = await library.OpenReadAsync(disk.Bucket, disk.Object, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var source = await DiskImageReader.OpenAsync(reader, DiskFormat.Qcow2, cancellationToken: cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Exporting CustomImage {Image} as {Format} to {Destination}.", image.Name(), export.Spec.Format, ObjectLocation.ForStore(store.Name, bucket, key));
+        logger.LogInformation("Exporting CustomImage {Image} as {Format} to {Destination}.", image.Name(), export.Spec.Format, target);
 
-        await stores.AbortStaleUploadsAsync(store, bucket, key, cancellationToken).ConfigureAwait(false);
+        if (destination.Store is { } staleIn)
+        {
+            await stores.AbortStaleUploadsAsync(staleIn, target.Bucket, target.Key, cancellationToken).ConfigureAwait(false);
+        }
+
+        var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
         var progress = new ProgressReporter(
             (p, ct) => _exports.UpdateStatusAsync(export, e => e.Status.Progress = p, ct),
             options.ProgressInterval, time, logger, cancellationToken);
         ConversionResult result;
-        await using (var sink = await store.StartUploadAsync(bucket, key, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await using (var sink = await registry.CreateSinkAsync(target, spoolDirectory: options.SpoolDirectory, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             result = await DiskImageConverter.ConvertAsync(
                 source, sink, new ConversionOptions { Format = OutputFormatOf(export.Spec.Format), Metadata = ImageSpecMetadata.ForExport(image) }, progress, cancellationToken).ConfigureAwait(false);
@@ -248,49 +270,99 @@ public sealed class ImageExportController(
 
         await progress.FlushAsync().ConfigureAwait(false);
         var sha256 = Convert.ToHexStringLower(result.Sha256 ?? throw new InvalidOperationException("The converter returned no SHA-256."));
-        var stat = await store.StatAsync(bucket, key, cancellationToken).ConfigureAwait(false);
-        if (stat.Size != result.BytesWritten)
-        {
-            await store.RemoveAsync(bucket, key, cancellationToken).ConfigureAwait(false);
-            throw new TransferFailure(ConditionReasons.VerificationFailed,
-                $"the exported object has {stat.Size} bytes at the destination where {result.BytesWritten} were written; it was removed");
-        }
+        var verified = await VerifyAsync(destination, registry, result.BytesWritten, cancellationToken).ConfigureAwait(false);
 
-        var manifestKey = key + ExportManifest.Suffix;
-        var manifest = ExportManifest.For(image, export.Spec.Format, bucket, key, result.BytesWritten, source.VirtualSize, sha256, time.GetUtcNow().UtcDateTime).ToUtf8Json();
-        using (var body = new MemoryStream(manifest))
-        {
-            await store.Minio.PutObjectAsync(
-                new PutObjectArgs().WithBucket(bucket).WithObject(manifestKey).WithStreamData(body).WithObjectSize(manifest.Length).WithContentType("application/json"),
-                cancellationToken).ConfigureAwait(false);
-        }
+        var manifest = ExportManifest.For(image, export.Spec.Format, target.Bucket, target.Key, result.BytesWritten, source.VirtualSize, sha256, time.GetUtcNow().UtcDateTime).ToUtf8Json();
+        await WriteManifestAsync(destination, registry, manifest, cancellationToken).ConfigureAwait(false);
 
-        if ((await store.StatAsync(bucket, manifestKey, cancellationToken).ConfigureAwait(false)).Size != manifest.Length)
-        {
-            throw new TransferFailure(ConditionReasons.VerificationFailed, $"the manifest {manifestKey} at the destination does not have the size written");
-        }
-
-        var secretRef = await PublishPreauthenticatedRequestAsync(export, store, bucket, key, cancellationToken).ConfigureAwait(false);
+        var secretRef = destination.Store is { } signer
+            ? await PublishPreauthenticatedRequestAsync(export, signer, target.Bucket, target.Key, cancellationToken).ConfigureAwait(false)
+            : null;
+        var outcome = $"{verified}: {result.BytesWritten} bytes, sha256 {sha256}"
+            + (destination.Manifest is null ? "; no manifest was written: the pre-signed URL authorises the disk object alone" : string.Empty);
         var elapsed = Stopwatch.GetElapsedTime(started);
         await _exports.UpdateStatusAsync(export, e =>
         {
             e.Status.Phase = ExportPhase.Succeeded;
-            e.Status.ObjectUrl = store.ObjectUri(bucket, key).ToString();
+            e.Status.ObjectUrl = destination.Store?.ObjectUri(target.Bucket, target.Key).ToString() ?? target.ToString();
             e.Status.SizeBytes = result.BytesWritten;
             e.Status.Sha256 = sha256;
-            e.Status.ManifestObject = manifestKey;
+            e.Status.ManifestObject = destination.Manifest?.Key;
             e.Status.PreauthenticatedRequestSecretRef = secretRef;
             e.Status.Progress = new TransferProgress { Percent = 100, BytesDone = source.VirtualSize, BytesTotal = source.VirtualSize };
             e.Status.CompletionTime = time.GetUtcNow().UtcDateTime;
             e.Status.Set(ConditionTypes.Exporting, ConditionStatus.False, ConditionReasons.Succeeded, "the export finished", e.Generation(), time.GetUtcNow());
-            e.Status.Set(ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.Succeeded,
-                $"verified at the destination: {result.BytesWritten} bytes, sha256 {sha256}", e.Generation(), time.GetUtcNow());
+            e.Status.Set(ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.Succeeded, outcome, e.Generation(), time.GetUtcNow());
         }, cancellationToken).ConfigureAwait(false);
         metrics.BytesExported.Inc(result.BytesWritten);
         metrics.Transfers.WithLabels(Direction, ConditionReasons.Succeeded).Inc();
         metrics.ObserveConversion(Direction, source.VirtualSize, elapsed);
         logger.LogInformation("Exported CustomImage {Image}: {Bytes} bytes in {Seconds:F1} s.", image.Name(), result.BytesWritten, elapsed.TotalSeconds);
-        await events.NormalAsync(export, "Exported", $"{ImageSpecMetadata.Text(export.Spec.Format)} object of {result.BytesWritten} bytes verified at {ObjectLocation.ForStore(store.Name, bucket, key)}", cancellationToken).ConfigureAwait(false);
+        await events.NormalAsync(export, "Exported", $"{ImageSpecMetadata.Text(export.Spec.Format)} object of {result.BytesWritten} bytes at {target}; {verified}", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Checks the uploaded object's size where it can be read: by stat in a store (a wrong size removes it), through
+    /// the URL when the pre-authenticated request allows reads. A URL upload's content was already checked by the
+    /// server against its Content-MD5; a write-only URL allows no more.
+    /// </summary>
+    /// <returns>What was verified, for the status and the event.</returns>
+    private static async Task<string> VerifyAsync(Destination destination, ObjectStoreRegistry registry, long written, CancellationToken cancellationToken)
+    {
+        var target = destination.Disk;
+        long size;
+        if (destination.Store is { } store)
+        {
+            size = (await store.StatAsync(target.Bucket, target.Key, cancellationToken).ConfigureAwait(false)).Size;
+            if (size != written)
+            {
+                await store.RemoveAsync(target.Bucket, target.Key, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            try
+            {
+                await using var readBack = await registry.OpenReadAsync(target, cancellationToken: cancellationToken).ConfigureAwait(false);
+                size = readBack.Length;
+            }
+            catch (ObjectStorageException e) when (e.Error == ObjectStorageError.AccessDenied)
+            {
+                return "uploaded with its Content-MD5 checked by the server (the URL allows no read-back)";
+            }
+        }
+
+        return size == written
+            ? destination.Store is null ? "verified through the URL (size read back, Content-MD5 checked by the server)" : "verified at the destination"
+            : throw new TransferFailure(ConditionReasons.VerificationFailed,
+                $"the exported object has {size} bytes at the destination where {written} were written" + (destination.Store is null ? "; it could not be removed through the URL" : "; it was removed"));
+    }
+
+    private static async Task WriteManifestAsync(Destination destination, ObjectStoreRegistry registry, byte[] manifest, CancellationToken cancellationToken)
+    {
+        if (destination.Manifest is not { } location)
+        {
+            return;
+        }
+
+        if (destination.Store is { } store)
+        {
+            using var body = new MemoryStream(manifest);
+            await store.Minio.PutObjectAsync(
+                new PutObjectArgs().WithBucket(location.Bucket).WithObject(location.Key).WithStreamData(body).WithObjectSize(manifest.Length).WithContentType("application/json"),
+                cancellationToken).ConfigureAwait(false);
+            if ((await store.StatAsync(location.Bucket, location.Key, cancellationToken).ConfigureAwait(false)).Size != manifest.Length)
+            {
+                throw new TransferFailure(ConditionReasons.VerificationFailed, $"the manifest {location.Key} at the destination does not have the size written");
+            }
+
+            return;
+        }
+
+        // Tiny: the spooled single PUT (with its Content-MD5) is the only write a pre-authenticated URL allows.
+        await using var sink = await registry.CreateSinkAsync(location, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await sink.WriteAsync(manifest, cancellationToken).ConfigureAwait(false);
+        await sink.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates the pre-signed read URL and stores it in a Secret owned by the export; the URL goes nowhere else.</summary>
@@ -337,40 +409,6 @@ public sealed class ImageExportController(
         return new SecretKeyReference { Name = name, Key = UrlKey };
     }
 
-    private async Task FailAsync(ImageExport export, TransferFailure failure, CancellationToken cancellationToken)
-    {
-        var message = EventMessage.Sanitize(failure.Message);
-        logger.LogWarning("Export failed ({Reason}): {Message}", failure.Reason, message);
-        await _exports.UpdateStatusAsync(export, e =>
-        {
-            e.Status.Phase = ExportPhase.Failed;
-            e.Status.CompletionTime = time.GetUtcNow().UtcDateTime;
-            e.Status.ObservedGeneration = e.Generation();
-            e.Status.Set(ConditionTypes.Failed, ConditionStatus.True, failure.Reason, message, e.Generation(), time.GetUtcNow());
-            e.Status.Set(ConditionTypes.Exporting, ConditionStatus.False, failure.Reason, message, e.Generation(), time.GetUtcNow());
-            e.Status.Set(ConditionTypes.Ready, ConditionStatus.False, failure.Reason, message, e.Generation(), time.GetUtcNow());
-        }, cancellationToken).ConfigureAwait(false);
-        await events.WarningAsync(export, failure.Reason, message, cancellationToken).ConfigureAwait(false);
-        metrics.Transfers.WithLabels(Direction, failure.Reason).Inc();
-    }
-
-    private async Task NoteRetryAsync(ImageExport export, Exception error, CancellationToken cancellationToken)
-    {
-        var message = EventMessage.Sanitize($"retrying after a transient error: {error.Message}");
-        try
-        {
-            await _exports.UpdateStatusAsync(export, e =>
-                e.Status.Set(ConditionTypes.Exporting, ConditionStatus.True, ControllerReasons.Retrying, message, e.Generation(), time.GetUtcNow()),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Could not record the retry on the export status.");
-        }
-
-        await events.WarningAsync(export, ControllerReasons.Retrying, message, cancellationToken).ConfigureAwait(false);
-    }
-
     private static OutputFormat OutputFormatOf(ExportFormat format) => format switch
     {
         ExportFormat.Oci => OutputFormat.Oci,
@@ -380,4 +418,14 @@ public sealed class ImageExportController(
         ExportFormat.Vhd => OutputFormat.Vhd,
         _ => OutputFormat.Raw,
     };
+
+    /// <summary>Where an export writes.</summary>
+    /// <param name="Disk">The disk object.</param>
+    /// <param name="Manifest">The manifest beside it, unless the destination authorises the disk object alone.</param>
+    /// <param name="Store">The configured store holding both, written with its credentials; null for a pre-authenticated URL.</param>
+    private sealed record Destination(ObjectLocation Disk, ObjectLocation? Manifest, ObjectStore? Store)
+    {
+        public static Destination InStore(ObjectStore store, string bucket, string key) =>
+            new(ObjectLocation.ForStore(store.Name, bucket, key), ObjectLocation.ForStore(store.Name, bucket, key + ExportManifest.Suffix), store);
+    }
 }

@@ -18,7 +18,8 @@ namespace ImageOperator.Controllers;
 
 /// <summary>
 /// Imports a disk image: creates the target CustomImage at once in state Importing, opens the source for ranged
-/// reads, inspects it (declared format checked, backing files and other unsafe constructs refused), decides the
+/// reads (for an export manifest: the disk beside it, its SHA-256 checked against the manifest beside the
+/// conversion), inspects it (declared format checked, backing files and other unsafe constructs refused), decides the
 /// launch mode, converts it in-process to QCOW2 streamed into the library bucket, and records size, virtual
 /// size and SHA-256 before making the image Available. The import does not own the image: deleting the import
 /// leaves the image alone. Work interrupted by a restart starts again from scratch under the same object key.
@@ -40,6 +41,7 @@ public sealed class ImageImportController(
 
     private readonly EntityClient<ImageImport> _imports = new(kubernetes);
     private readonly EntityClient<CustomImage> _images = new(kubernetes);
+    private readonly TransferOutcomes<ImageImport, ImageImportStatus> _outcomes = new(kubernetes, events, metrics, time, logger, Direction, ConditionTypes.Importing);
 
     /// <inheritdoc />
     public async Task<ReconcileResult> ReconcileAsync(ImageImport entity, CancellationToken cancellationToken)
@@ -70,7 +72,7 @@ public sealed class ImageImportController(
             var failure = TransferFailure.Classify(e, "source image");
             if (failure is null)
             {
-                await NoteRetryAsync(import, e, cancellationToken).ConfigureAwait(false);
+                await _outcomes.NoteRetryAsync(import, e, cancellationToken).ConfigureAwait(false);
                 throw;
             }
 
@@ -175,8 +177,9 @@ public sealed class ImageImportController(
         var started = Stopwatch.GetTimestamp();
         var source = await sources.OpenAsync(import, cancellationToken).ConfigureAwait(false);
         await using var reader = source.Reader;
+        await using var verification = ManifestVerification.Start(source, cancellationToken);
         logger.LogInformation("Importing {Source} into CustomImage {Image}.", source.Description, image.Name());
-        await using var disk = await DiskImageReader.OpenAsync(reader, DeclaredFormat(import.Spec.SourceImageType), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var disk = await DiskImageReader.OpenAsync(reader, DeclaredFormat(import.Spec.SourceImageType, source.Manifest), cancellationToken: cancellationToken).ConfigureAwait(false);
 
         image = await DescribeImageAsync(import, image, disk, source, cancellationToken).ConfigureAwait(false);
         import = await _imports.UpdateStatusAsync(import, i =>
@@ -211,6 +214,17 @@ public sealed class ImageImportController(
             VirtualSizeBytes = disk.VirtualSize,
             Sha256 = Convert.ToHexStringLower(result.Sha256 ?? throw new InvalidOperationException("The converter returned no SHA-256.")),
         };
+        try
+        {
+            await verification.WaitAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Converted from bytes that are not the ones the manifest describes: never keep them.
+            await store.RemoveAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
         await VerifyStoredAsync(store, stored, cancellationToken).ConfigureAwait(false);
 
         var available = await _images.UpdateStatusAsync(image, i =>
@@ -247,16 +261,24 @@ public sealed class ImageImportController(
     }
 
     /// <summary>
-    /// Applies the launch-mode rules and the metadata the source carries: <c>.oci</c> files decide the launch mode
-    /// themselves; QCOW2 images exported by this platform are NATIVE; copies keep the original's; any other image
-    /// takes the user's PARAVIRTUALIZED or EMULATED (paravirtualized by default).
+    /// Applies the launch-mode rules and the metadata the source carries: an export manifest restores the exported
+    /// image's; <c>.oci</c> files decide the launch mode themselves; QCOW2 images exported by this platform are NATIVE;
+    /// copies keep the original's; any other image takes the user's PARAVIRTUALIZED or EMULATED (paravirtualized by default).
     /// </summary>
     private async Task<CustomImage> DescribeImageAsync(ImageImport import, CustomImage image, DiskImage disk, OpenedSource source, CancellationToken cancellationToken)
     {
         var user = import.Spec;
         var spec = EntityClient<CustomImage>.Clone(image).Spec;
         var metadata = disk.Metadata;
-        if (disk.Format == DiskFormat.Oci || (disk.Format == DiskFormat.Qcow2 && metadata?.ExportedBy == ImageSpecMetadata.ThisPlatform))
+        var exportedQcow2 = disk.Format == DiskFormat.Qcow2 && metadata?.ExportedBy == ImageSpecMetadata.ThisPlatform;
+        if (source.Manifest is { } manifest)
+        {
+            // The manifest restores the exported image's description; a QCOW2 exported from here is NATIVE whatever
+            // it records, as when the same disk is imported directly.
+            ImageSpecMetadata.Apply(manifest.ToImageMetadata(), spec, user);
+            spec.LaunchMode = exportedQcow2 ? LaunchMode.Native : ImageSpecMetadata.Parse<LaunchMode>(manifest.LaunchMode) ?? LaunchMode.Paravirtualized;
+        }
+        else if (disk.Format == DiskFormat.Oci || exportedQcow2)
         {
             ImageSpecMetadata.Apply(metadata ?? new ImageMetadata(), spec, user);
             spec.LaunchMode = disk.Format == DiskFormat.Qcow2
@@ -313,17 +335,7 @@ public sealed class ImageImportController(
 
     private async Task FailAsync(ImageImport import, CustomImage? image, TransferFailure failure, CancellationToken cancellationToken)
     {
-        var message = EventMessage.Sanitize(failure.Message);
-        logger.LogWarning("Import failed ({Reason}): {Message}", failure.Reason, message);
-        await _imports.UpdateStatusAsync(import, i =>
-        {
-            i.Status.Phase = ImportPhase.Failed;
-            i.Status.CompletionTime = time.GetUtcNow().UtcDateTime;
-            i.Status.ObservedGeneration = i.Generation();
-            i.Status.Set(ConditionTypes.Failed, ConditionStatus.True, failure.Reason, message, i.Generation(), time.GetUtcNow());
-            i.Status.Set(ConditionTypes.Importing, ConditionStatus.False, failure.Reason, message, i.Generation(), time.GetUtcNow());
-            i.Status.Set(ConditionTypes.Ready, ConditionStatus.False, failure.Reason, message, i.Generation(), time.GetUtcNow());
-        }, cancellationToken).ConfigureAwait(false);
+        var message = await _outcomes.FailAsync(import, failure, i => i.Phase = ImportPhase.Failed, cancellationToken).ConfigureAwait(false);
         if (image is not null)
         {
             var failed = await _images.UpdateStatusAsync(image, i =>
@@ -338,26 +350,20 @@ public sealed class ImageImportController(
                 await events.WarningAsync(failed, failure.Reason, $"import {import.Name()} failed: {message}", cancellationToken).ConfigureAwait(false);
             }
         }
-
-        await events.WarningAsync(import, failure.Reason, message, cancellationToken).ConfigureAwait(false);
-        metrics.Transfers.WithLabels(Direction, failure.Reason).Inc();
     }
 
-    private async Task NoteRetryAsync(ImageImport import, Exception error, CancellationToken cancellationToken)
+    /// <summary>The format the source must have: the manifest's, which must not contradict the user's.</summary>
+    private static DiskFormat? DeclaredFormat(SourceImageType type, ExportManifest? manifest)
     {
-        var message = EventMessage.Sanitize($"retrying after a transient error: {error.Message}");
-        try
+        if (manifest is null || ImageSpecMetadata.Parse<SourceImageType>(manifest.Format) is not { } recorded)
         {
-            await _imports.UpdateStatusAsync(import, i =>
-                i.Status.Set(ConditionTypes.Importing, ConditionStatus.True, ControllerReasons.Retrying, message, i.Generation(), time.GetUtcNow()),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Could not record the retry on the import status.");
+            return DeclaredFormat(type);
         }
 
-        await events.WarningAsync(import, ControllerReasons.Retrying, message, cancellationToken).ConfigureAwait(false);
+        return type is SourceImageType.Auto || type == recorded
+            ? DeclaredFormat(recorded)
+            : throw new TransferFailure(ConditionReasons.FormatMismatch,
+                $"spec.sourceImageType {ImageSpecMetadata.Text(type)} contradicts the manifest, which records a {manifest.Format} disk");
     }
 
     private static DiskFormat? DeclaredFormat(SourceImageType type) => type switch

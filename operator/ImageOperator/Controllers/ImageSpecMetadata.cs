@@ -25,16 +25,23 @@ public static class ImageSpecMetadata
             OperatingSystemVersion = spec.OperatingSystemVersion,
             LaunchMode = Text(spec.LaunchMode),
             Architecture = Text(spec.Architecture),
-            ShapeCompatibilities = [.. spec.ShapeCompatibilities.Select(s => new ShapeCompatibilityMetadata
-            {
-                Shape = s.Shape,
-                MinOcpus = s.OcpuConstraints?.Min,
-                MaxOcpus = s.OcpuConstraints?.Max,
-                MinMemoryGbs = s.MemoryConstraints?.MinInGBs,
-                MaxMemoryGbs = s.MemoryConstraints?.MaxInGBs,
-            })],
+            ShapeCompatibilities = ToMetadata(spec.ShapeCompatibilities),
             ExportedBy = ThisPlatform,
         };
+    }
+
+    /// <summary>Shape compatibilities as the engine's metadata carries them.</summary>
+    public static IReadOnlyList<ShapeCompatibilityMetadata> ToMetadata(IEnumerable<ShapeCompatibility> shapes)
+    {
+        ArgumentNullException.ThrowIfNull(shapes);
+        return [.. shapes.Select(s => new ShapeCompatibilityMetadata
+        {
+            Shape = s.Shape,
+            MinOcpus = s.OcpuConstraints?.Min,
+            MaxOcpus = s.OcpuConstraints?.Max,
+            MinMemoryGbs = s.MemoryConstraints?.MinInGBs,
+            MaxMemoryGbs = s.MemoryConstraints?.MaxInGBs,
+        })];
     }
 
     /// <summary>

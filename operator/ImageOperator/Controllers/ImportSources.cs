@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using ImageOperator.Api.V1Alpha1;
 using ImageOperator.Configuration;
 using ImageOperator.DiskFormats.IO;
@@ -14,15 +15,17 @@ namespace ImageOperator.Controllers;
 /// <param name="Reader">The bytes of the source image.</param>
 /// <param name="Description">Where it is, safe for status, events and logs (no credentials, no signature).</param>
 /// <param name="CopiedFrom">The CustomImage being copied, for copies.</param>
-public sealed record OpenedSource(IRangeReader Reader, string Description, CustomImage? CopiedFrom);
+/// <param name="Manifest">The validated export manifest naming the disk, for manifest imports; its size already matches.</param>
+public sealed record OpenedSource(IRangeReader Reader, string Description, CustomImage? CopiedFrom, ExportManifest? Manifest = null);
 
 /// <summary>
 /// Opens the source of an import: an object in a configured store, an object-storage or pre-signed URL (given
-/// inline or in a Secret of the import's namespace), or the stored disk of another CustomImage (in another
-/// namespace only when shared with the import's namespace).
+/// inline or in a Secret of the import's namespace), the disk object beside an export manifest, or the stored
+/// disk of another CustomImage (in another namespace only when shared with the import's namespace).
 /// </summary>
 public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
 {
+
     private readonly EntityClient<CustomImage> _images = new(kubernetes);
 
     /// <summary>Opens the source of <paramref name="import"/>.</summary>
@@ -44,7 +47,8 @@ public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
         if (source.Url is { } url)
         {
             var location = ObjectLocation.Parse(await ResolveUrlAsync(url, ns, "spec.source.url", cancellationToken).ConfigureAwait(false));
-            return new OpenedSource(await OpenUrlAsync(location, cancellationToken).ConfigureAwait(false), location.ToString(), null);
+            var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
+            return new OpenedSource(await registry.OpenReadAsync(location, cancellationToken: cancellationToken).ConfigureAwait(false), location.ToString(), null);
         }
 
         if (source.CustomImage is { } reference)
@@ -52,9 +56,34 @@ public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
             return await OpenImageAsync(reference, ns, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new TransferFailure(ControllerReasons.InvalidLocation, source.Manifest is null
-            ? "spec.source must set objectStore, url or customImage"
-            : "manifest sources are not supported by this operator version; import the disk object named in the manifest instead");
+        if (source.Manifest is { } manifest)
+        {
+            return await OpenManifestAsync(manifest, ns, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new TransferFailure(ControllerReasons.InvalidLocation, "spec.source must set objectStore, url, customImage or manifest");
+    }
+
+    /// <summary>
+    /// Where the disk object <paramref name="diskObject"/> beside the manifest at <paramref name="manifest"/> is
+    /// reachable with the manifest URL's own authority: the same bucket, under the same pre-authenticated
+    /// <c>/p/&lt;token&gt;/</c> prefix (a bucket-level request reads every object of its bucket) or through the same
+    /// plain URL. Null for a pre-signed URL (signature in the query): it authorises the manifest object alone.
+    /// </summary>
+    /// <exception cref="ObjectStorageException">The disk object's name is invalid.</exception>
+    public static ObjectLocation? Beside(ObjectLocation manifest, string diskObject)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.Url is not { } url || url.Query.Length > 0)
+        {
+            return null;
+        }
+
+        // Keep the path up to the bucket: /<bucket>, or [/p/<token>]/n/<namespace>/b/<bucket>/o.
+        var segments = url.AbsolutePath.Split('/');
+        var kept = manifest.ObjectNamespace is null ? 2 : (segments[1] == "p" ? 3 : 1) + 5;
+        var path = string.Join('/', segments[..kept]) + "/" + ObjectLocation.EscapeKey(diskObject);
+        return ObjectLocation.Parse(new UriBuilder(url) { Path = path, Query = string.Empty }.Uri.AbsoluteUri);
     }
 
     /// <summary>Reads the URL of <paramref name="location"/>, inline or from its Secret in <paramref name="ns"/>.</summary>
@@ -82,18 +111,76 @@ public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
     }
 
     /// <summary>
-    /// Opens a URL: through the credentials of the configured store that serves it when the URL carries none,
-    /// otherwise with plain ranged GETs (pre-signed or public URLs).
+    /// Reads and validates the manifest at <paramref name="url"/> (bounded in size), then opens the disk object it
+    /// names beside it: with the manifest URL's own authority when that reaches it (see <see cref="Beside"/>), else
+    /// with the credentials of the configured store the URL points at. Its size must be the manifest's.
     /// </summary>
-    public async Task<IRangeReader> OpenUrlAsync(ObjectLocation location, CancellationToken cancellationToken)
+    private async Task<OpenedSource> OpenManifestAsync(UrlLocation url, string ns, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(location);
-        if (location.Kind == ObjectLocationKind.Url && await stores.ServingAsync(location.Url!, cancellationToken).ConfigureAwait(false) is { } store)
+        var location = ObjectLocation.Parse(await ResolveUrlAsync(url, ns, "spec.source.manifest", cancellationToken).ConfigureAwait(false));
+        var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
+        var manifest = await ReadManifestAsync(registry, location, cancellationToken).ConfigureAwait(false);
+        manifest.Validate();
+
+        ObjectLocation disk;
+        try
         {
-            return await store.OpenReadAsync(location.Bucket, location.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            disk = Beside(location, manifest.DiskObject)
+                ?? (location.ObjectNamespace is null && registry.FindByEndpoint(location.Url!) is { } store
+                    ? ObjectLocation.ForStore(store.Name, location.Bucket, manifest.DiskObject)
+                    : throw new TransferFailure(ConditionReasons.AccessDenied,
+                        $"the manifest URL {location} is pre-signed for the manifest alone and grants no access to its disk object '{manifest.DiskObject}', and its host is no configured object store; use a bucket-level pre-authenticated URL of the manifest, or import the disk object's own URL (spec.source.url)"));
+        }
+        catch (ObjectStorageException e) when (e.Error == ObjectStorageError.InvalidLocation)
+        {
+            throw new TransferFailure(ControllerReasons.InvalidManifest, $"the manifest is invalid: diskObject: {e.Message}");
         }
 
-        return await S3RangeReader.OpenUrlAsync(stores.UrlClient, location, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (disk.Key == location.Key)
+        {
+            throw new TransferFailure(ControllerReasons.InvalidManifest, "the manifest is invalid: diskObject names the manifest itself");
+        }
+
+        S3RangeReader reader;
+        try
+        {
+            reader = await registry.OpenReadAsync(disk, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStorageException e) when (e.Error == ObjectStorageError.AccessDenied && disk.Kind == ObjectLocationKind.PreauthenticatedUrl)
+        {
+            throw new TransferFailure(ConditionReasons.AccessDenied,
+                $"{e.Message} The pre-authenticated request of the manifest must be a bucket-level one that reads the disk object beside it.", e);
+        }
+
+        if (reader.Length != manifest.SizeBytes)
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+            throw new TransferFailure(ConditionReasons.VerificationFailed,
+                $"{disk} has {reader.Length} bytes but its manifest records {manifest.SizeBytes}: the disk or the manifest was altered; nothing was imported");
+        }
+
+        return new OpenedSource(reader, disk.ToString(), null, manifest);
+    }
+
+    private static async Task<ExportManifest> ReadManifestAsync(ObjectStoreRegistry registry, ObjectLocation location, CancellationToken cancellationToken)
+    {
+        await using var reader = await registry.OpenReadAsync(location, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (reader.Length > ExportManifest.MaxBytes)
+        {
+            throw new TransferFailure(ControllerReasons.InvalidManifest,
+                $"{location} has {reader.Length} bytes; an export manifest has at most {ExportManifest.MaxBytes}: is it the disk rather than its manifest?");
+        }
+
+        var bytes = new byte[reader.Length];
+        await reader.ReadExactlyAtAsync(0, bytes, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return ExportManifest.Parse(bytes);
+        }
+        catch (JsonException e)
+        {
+            throw new TransferFailure(ControllerReasons.InvalidManifest, $"{location} is not an export manifest: {e.Message}", e);
+        }
     }
 
     private async Task<OpenedSource> OpenImageAsync(Api.V1Alpha1.ObjectReference reference, string ns, CancellationToken cancellationToken)

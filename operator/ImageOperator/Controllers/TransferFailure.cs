@@ -66,6 +66,9 @@ public static class ControllerReasons
     /// <summary>The requested launch mode is not allowed for this source (NATIVE is only for images exported from this platform).</summary>
     public const string LaunchModeNotAllowed = "LaunchModeNotAllowed";
 
+    /// <summary>An export manifest that an import was given is malformed, too large, or refers to no disk beside it.</summary>
+    public const string InvalidManifest = "InvalidManifest";
+
     /// <summary>Work failed for a reason that may pass; it is retried with back-off.</summary>
     public const string Retrying = "Retrying";
 }
