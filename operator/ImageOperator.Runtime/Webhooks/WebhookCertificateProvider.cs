@@ -65,9 +65,6 @@ public sealed class WebhookCertificateProvider : IDisposable
     /// <summary>Where the certificate comes from.</summary>
     internal WebhookCertificateSource Source { get; }
 
-    /// <summary>The material last loaded from the shared Secret.</summary>
-    internal WebhookCertificateMaterial? SharedMaterial => loaded?.Material;
-
     /// <summary>
     /// Loads the mounted certificate; with none mounted, waits for the shared Secret when
     /// <see cref="WebhookCertificateOptions.SecretName"/> is set, else generates a certificate in memory.
