@@ -144,6 +144,17 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
     }
 
     [Fact]
+    public void Certificate_secret_name_value_reaches_the_operator_and_its_Role()
+    {
+        var chart = DistributionFiles.Chart.Render(Release, "operators", "webhook: {certificates: {secretName: shared-webhook-tls}}");
+
+        Operator(chart).GetRequiredService<WebhookOptions>().CertificateSecretName.Should().Be("shared-webhook-tls");
+        var rules = ((IList<object?>)chart.Single("Role", "-webhook-certificate")["rules"]!).Cast<IDictionary<string, object?>>();
+        rules.Select(r => r.TryGetValue("resourceNames", out var names) ? string.Join(",", (IList<object?>)names!) : "*")
+            .Should().Equal("*", "shared-webhook-tls");
+    }
+
+    [Fact]
     public void Webhook_paths_are_the_operators_endpoints()
     {
         var chart = DistributionFiles.Chart.Render(Release, "operators");
