@@ -84,6 +84,30 @@ internal sealed class AllocationMap
         return map;
     }
 
+    /// <summary>
+    /// Maps every unit a non-zero extent of the source touches, without reading any data: exact for sources whose
+    /// allocated clusters are known to hold data (images this engine wrote never store an all-zero unit).
+    /// </summary>
+    public static async Task<AllocationMap> FromExtentsAsync(DiskImage source, CancellationToken cancellationToken)
+    {
+        var map = new AllocationMap(source.VirtualSize);
+        await foreach (var extent in source.GetExtentsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (extent.Kind == ExtentKind.Zero || extent.Length == 0)
+            {
+                continue;
+            }
+
+            var last = Math.Min((extent.End - 1) / UnitSize, map.UnitCount - 1);
+            for (var unit = extent.Offset / UnitSize; unit <= last; unit++)
+            {
+                map._bits[unit >> 6] |= 1UL << (int)(unit & 63);
+            }
+        }
+
+        return map;
+    }
+
     /// <summary>Whether the unit-sized piece of <paramref name="data"/> at <paramref name="offset"/> holds anything but zeros.</summary>
     public static bool HoldsData(ReadOnlySpan<byte> data, int offset) =>
         data.Slice(offset, Math.Min(UnitSize, data.Length - offset)).ContainsAnyExcept((byte)0);

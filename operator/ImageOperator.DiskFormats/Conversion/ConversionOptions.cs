@@ -50,6 +50,14 @@ public sealed record ConversionOptions
     /// </summary>
     public bool PreferSinglePass { get; init; }
 
+    /// <summary>
+    /// The source's allocated extents are known to hold data, as in an image this engine wrote (it never stores an
+    /// all-zero cluster). A two-pass write then takes its map from the source's extent map instead of scanning the
+    /// data, so the source is read once. Leave it off for foreign sources: scanning them keeps their allocated-but-zero
+    /// clusters out of the output. Either way the output is identical to the source; only its sparseness differs.
+    /// </summary>
+    public bool SourceAllocationIsExact { get; init; }
+
     /// <summary>Compute the SHA-256 of the output (costs one hash pass over every byte written, zeros included).</summary>
     public bool ComputeSha256 { get; init; } = true;
 }

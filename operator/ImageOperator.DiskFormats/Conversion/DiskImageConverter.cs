@@ -16,8 +16,9 @@ namespace ImageOperator.DiskFormats.Conversion;
 /// </summary>
 /// <remarks>
 /// Formats whose maps precede the data (uncompressed QCOW2, dynamic VDI and VHD, <c>.oci</c> with an
-/// uncompressed QCOW2) read the source twice: a pre-scan finds the non-zero 64 KiB units, then the output is
-/// written in one forward pass; with <see cref="ConversionOptions.PreferSinglePass"/> and a sink that can patch
+/// uncompressed QCOW2) read the source twice: a pre-scan finds the non-zero 64 KiB units (or, with
+/// <see cref="ConversionOptions.SourceAllocationIsExact"/>, the source's extent map stands in for it), then the
+/// output is written in one forward pass; with <see cref="ConversionOptions.PreferSinglePass"/> and a sink that can patch
 /// its head, they are written in one pass instead and their maps patched in at the end. RAW, fixed VHD, VMDK and
 /// compressed QCOW2 read the source once.
 /// <para>
@@ -53,8 +54,15 @@ public static class DiskImageConverter
             && !compressedQcow2
             && !(options.PreferSinglePass && output.HeadCapacity >= SinglePassHead(options.Format, source.VirtualSize, metadata)))
         {
-            tracker.Begin(ConversionPhase.Scanning);
-            map = await AllocationMap.ScanAsync(source, tracker, cancellationToken).ConfigureAwait(false);
+            if (options.SourceAllocationIsExact)
+            {
+                map = await AllocationMap.FromExtentsAsync(source, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                tracker.Begin(ConversionPhase.Scanning);
+                map = await AllocationMap.ScanAsync(source, tracker, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         tracker.Begin(ConversionPhase.Writing);

@@ -44,6 +44,42 @@ public sealed class ConversionOutputTests(ReferenceDisk reference)
     }
 
     [Theory]
+    [InlineData("qcow2")]
+    [InlineData("vdi")]
+    [InlineData("vhd")]
+    [InlineData("oci")]
+    public async Task Map_from_the_extents_of_an_image_we_wrote_reads_it_once_and_matches_the_scan(string output)
+    {
+        // Our QCOW2 stores no all-zero cluster, so its extent map is exactly what a scan of its data would find.
+        var ours = reference.NewPath($"exact-source-{output}.qcow2");
+        await ConvertedImage.ConvertAsync(reference.RawPath, ours, OutputFormat.Qcow2);
+        var (format, _) = ConvertedImage.Outputs[output];
+        var scanned = reference.NewPath($"exact-scanned.{output}");
+        var mapped = reference.NewPath($"exact-mapped.{output}");
+
+        await ConvertedImage.ConvertAsync(ours, scanned, format);
+        var result = await ConvertedImage.ConvertAsync(ours, mapped, format, exactAllocation: true);
+
+        await ConvertedImage.VerifyAsync(mapped, format, result, reference.RawPath);
+        result.BytesWritten.Should().Be(new FileInfo(scanned).Length, "the extent map of our image allocates what the scan finds");
+    }
+
+    [Fact]
+    public async Task Map_from_the_extents_of_a_source_with_allocated_zeros_stays_identical_though_less_sparse()
+    {
+        // qemu keeps the reference's explicitly written zeros allocated: trusting its extent map stores them.
+        var foreign = await reference.ConvertAsync("qcow2-preallocation-metadata", "qcow2", ["-o", "preallocation=metadata"]);
+        var scanned = reference.NewPath("foreign-scanned.qcow2");
+        var mapped = reference.NewPath("foreign-mapped.qcow2");
+
+        await ConvertedImage.ConvertAsync(foreign, scanned, OutputFormat.Qcow2);
+        var result = await ConvertedImage.ConvertAsync(foreign, mapped, OutputFormat.Qcow2, exactAllocation: true);
+
+        await ConvertedImage.VerifyAsync(mapped, OutputFormat.Qcow2, result, reference.RawPath);
+        result.BytesWritten.Should().BeGreaterThan(new FileInfo(scanned).Length);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task Qcow2_carries_the_metadata_in_its_header_extension(bool compress)

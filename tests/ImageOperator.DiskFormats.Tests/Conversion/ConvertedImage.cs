@@ -25,12 +25,16 @@ internal static class ConvertedImage
 
     /// <summary>Opens <paramref name="sourcePath"/> with the engine's reader and converts it to <paramref name="destination"/>.</summary>
     public static async Task<ConversionResult> ConvertAsync(
-        string sourcePath, string destination, OutputFormat format, bool compress = false, ImageMetadata? metadata = null, bool singlePass = false)
+        string sourcePath, string destination, OutputFormat format, bool compress = false, ImageMetadata? metadata = null, bool singlePass = false,
+        bool exactAllocation = false)
     {
         await using var reader = FileRangeReader.Open(sourcePath);
         await using var source = await DiskImageReader.OpenAsync(reader);
         await using var sink = FileImageSink.Create(destination);
-        var options = new ConversionOptions { Format = format, Compress = compress, Metadata = metadata, PreferSinglePass = singlePass };
+        var options = new ConversionOptions
+        {
+            Format = format, Compress = compress, Metadata = metadata, PreferSinglePass = singlePass, SourceAllocationIsExact = exactAllocation,
+        };
         return await DiskImageConverter.ConvertAsync(source, sink, options);
     }
 
