@@ -18,6 +18,14 @@ public sealed record ControllerOptions
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// Skip watch updates that change nothing but the status (same generation, labels, annotations, finalizers and
+    /// deletion mark), like controller-runtime's GenerationChangedPredicate. For entities whose status only their own
+    /// controller writes: its status writes then neither re-run a finished reconcile nor cut a failed one's back-off
+    /// short. Resyncs still replay every entity.
+    /// </summary>
+    public bool IgnoreStatusOnlyChanges { get; init; }
+
+    /// <summary>
     /// On shutdown (or loss of leadership), how long in-flight reconciles may run to completion before their
     /// cancellation token fires.
     /// </summary>

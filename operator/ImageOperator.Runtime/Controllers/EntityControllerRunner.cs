@@ -46,6 +46,7 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
     private readonly EntityInformer<TEntity> _informer;
     private readonly RateLimitedWorkQueue<ObjectKey> _queue;
     private readonly ConcurrentDictionary<ObjectKey, TEntity> _tombstones = new();
+    private readonly ConcurrentDictionary<ObjectKey, string> _specFingerprints = new();
 
     /// <summary>Creates the runner; nothing happens until <see cref="RunAsync"/>.</summary>
     /// <param name="services">Root provider; a scope is created per work item.</param>
@@ -115,13 +116,33 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
         if (type == InformerEventType.Deleted)
         {
             _tombstones[key] = entity;
+            _specFingerprints.TryRemove(key, out _);
         }
         else
         {
             _tombstones.TryRemove(key, out _);
+            if (_options.IgnoreStatusOnlyChanges && IsStatusOnlyChange(type, key, entity))
+            {
+                return;
+            }
         }
 
         _queue.Add(key);
+    }
+
+    private bool IsStatusOnlyChange(InformerEventType type, ObjectKey key, TEntity entity)
+    {
+        var metadata = entity.Metadata;
+        var fingerprint = string.Join(
+            '\n',
+            metadata.Generation?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            metadata.DeletionTimestamp is null ? "live" : "deleting",
+            string.Join(',', metadata.Finalizers ?? []),
+            string.Join(',', (metadata.Labels ?? new Dictionary<string, string>()).OrderBy(l => l.Key, StringComparer.Ordinal)),
+            string.Join(',', (metadata.Annotations ?? new Dictionary<string, string>()).OrderBy(a => a.Key, StringComparer.Ordinal)));
+        var previous = _specFingerprints.GetValueOrDefault(key);
+        _specFingerprints[key] = fingerprint;
+        return type == InformerEventType.Modified && previous == fingerprint;
     }
 
     private async Task WorkAsync(CancellationToken cancellationToken)

@@ -93,11 +93,13 @@ public static class HostingExtensions
 
     private static OperatorBuilder AddImageOperatorControllers(this OperatorBuilder runtime, OperatorOptions options)
     {
-        // Imports and exports hold a worker for their whole transfer; their retries back off from seconds, not milliseconds.
-        ControllerOptions Workers(int count, TimeSpan initialBackoff) => new()
+        // Imports and exports hold a worker for their whole transfer; their retries back off from seconds, not
+        // milliseconds, and their own progress and retry notes in status must not re-run them.
+        ControllerOptions Workers(int count, TimeSpan initialBackoff, bool ownStatusOnly = false) => new()
         {
             Workers = count,
             InitialBackoff = initialBackoff,
+            IgnoreStatusOnlyChanges = ownStatusOnly,
             DrainTimeout = options.DrainTimeout,
             Informer = new InformerOptions
             {
@@ -108,8 +110,8 @@ public static class HostingExtensions
 
         runtime.Services.AddSingleton<ImportSources>();
         return runtime
-            .AddController<ImageImport, ImageImportController>(Workers(options.Concurrency.Imports, TimeSpan.FromSeconds(2)))
-            .AddController<ImageExport, ImageExportController>(Workers(options.Concurrency.Exports, TimeSpan.FromSeconds(2)))
+            .AddController<ImageImport, ImageImportController>(Workers(options.Concurrency.Imports, TimeSpan.FromSeconds(2), ownStatusOnly: true))
+            .AddController<ImageExport, ImageExportController>(Workers(options.Concurrency.Exports, TimeSpan.FromSeconds(2), ownStatusOnly: true))
             .AddController<CustomImage, CustomImageController>(Workers(options.Concurrency.Images, TimeSpan.FromMilliseconds(100)))
             .AddFinalizer<CustomImage, StoredDiskFinalizer>(StoredDiskFinalizer.Identifier);
     }

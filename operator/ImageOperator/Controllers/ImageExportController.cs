@@ -265,7 +265,13 @@ public sealed class ImageExportController(
         await using (var sink = await registry.CreateSinkAsync(target, spoolDirectory: options.SpoolDirectory, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             result = await DiskImageConverter.ConvertAsync(
-                source, sink, new ConversionOptions { Format = OutputFormatOf(export.Spec.Format), Metadata = ImageSpecMetadata.ForExport(image) }, progress, cancellationToken).ConfigureAwait(false);
+                source, sink, new ConversionOptions
+                {
+                    Format = OutputFormatOf(export.Spec.Format),
+                    Metadata = ImageSpecMetadata.ForExport(image),
+                    // The library QCOW2 was written by the engine, which stores no all-zero cluster: its map needs no pre-scan read.
+                    SourceAllocationIsExact = true,
+                }, progress, cancellationToken).ConfigureAwait(false);
         }
 
         await progress.FlushAsync().ConfigureAwait(false);
