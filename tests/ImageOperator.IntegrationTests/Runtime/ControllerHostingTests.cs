@@ -10,7 +10,6 @@ using ImageOperator.Testing;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Prometheus;
 using Xunit;
 
@@ -24,8 +23,7 @@ public sealed class ControllerHostingTests(ControlPlaneFixture controlPlane) : I
     private readonly Probe probe = new();
     private readonly CollectorRegistry registry = Prometheus.Metrics.NewCustomRegistry();
     private string ns = null!;
-    private ServiceProvider services = null!;
-    private IHostedService[] hosted = [];
+    private RuntimeHost host = null!;
 
     public async Task InitializeAsync()
     {
@@ -40,23 +38,10 @@ public sealed class ControllerHostingTests(ControlPlaneFixture controlPlane) : I
             .AddOperatorRuntime(options => options.LeaderElection = null)
             .AddController<Widget, WidgetController>(new ControllerOptions { Workers = 2, Informer = new InformerOptions { Namespace = ns } })
             .AddFinalizer<Widget, WidgetFinalizer>(Guard);
-        services = collection.BuildServiceProvider();
-        hosted = [.. services.GetServices<IHostedService>()];
-        foreach (var service in hosted)
-        {
-            await service.StartAsync(CancellationToken.None);
-        }
+        host = await RuntimeHost.StartAsync(collection);
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var service in hosted)
-        {
-            await service.StopAsync(CancellationToken.None);
-        }
-
-        await services.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await host.DisposeAsync();
 
     [Fact]
     public async Task A_finalizer_blocks_deletion_until_it_reports_complete()
@@ -101,7 +86,7 @@ public sealed class ControllerHostingTests(ControlPlaneFixture controlPlane) : I
     [Fact]
     public async Task Events_are_recorded_with_repeats_aggregated_and_urls_redacted()
     {
-        var recorder = services.GetRequiredService<EventRecorder>();
+        var recorder = host.Services.GetRequiredService<EventRecorder>();
         var widget = await new EntityClient<Widget>(controlPlane.Client).CreateAsync(Widget.New(ns, "noisy"));
         const string message = "Reading https://s3.example.com/b/disk.qcow2?X-Amz-Signature=feedface failed";
         for (var i = 0; i < 3; i++)

@@ -9,7 +9,6 @@ using ImageOperator.Testing;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Prometheus;
 using Xunit;
 
@@ -25,8 +24,7 @@ public sealed class StatusOnlyChangeTests(ControlPlaneFixture controlPlane) : IA
     private static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, int> reconciles = new();
     private string ns = null!;
-    private ServiceProvider services = null!;
-    private IHostedService[] hosted = [];
+    private RuntimeHost host = null!;
 
     public async Task InitializeAsync()
     {
@@ -46,23 +44,10 @@ public sealed class StatusOnlyChangeTests(ControlPlaneFixture controlPlane) : IA
                 IgnoreStatusOnlyChanges = true,
                 Informer = new InformerOptions { Namespace = ns },
             });
-        services = collection.BuildServiceProvider();
-        hosted = [.. services.GetServices<IHostedService>()];
-        foreach (var service in hosted)
-        {
-            await service.StartAsync(CancellationToken.None);
-        }
+        host = await RuntimeHost.StartAsync(collection);
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var service in hosted)
-        {
-            await service.StopAsync(CancellationToken.None);
-        }
-
-        await services.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await host.DisposeAsync();
 
     [Fact]
     public async Task A_failing_reconcile_that_notes_each_attempt_in_status_still_backs_off()
