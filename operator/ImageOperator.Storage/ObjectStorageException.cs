@@ -6,6 +6,9 @@ public enum ObjectStorageError
     /// <summary>The bucket or object does not exist (HTTP 404).</summary>
     NotFound,
 
+    /// <summary>A write found no bucket to write into (HTTP 404 on a PUT).</summary>
+    DestinationNotFound,
+
     /// <summary>The credentials or the pre-authenticated URL do not grant the access (HTTP 401/403, expired or tampered signature).</summary>
     AccessDenied,
 

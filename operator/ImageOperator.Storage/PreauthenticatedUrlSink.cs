@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using ImageOperator.DiskFormats.Conversion;
@@ -112,7 +113,10 @@ public sealed class PreauthenticatedUrlSink : IHeadPatchSink
 
                 if (!StorageErrors.IsTransient(response.StatusCode) || attempt == _retry.MaxAttempts)
                 {
-                    throw StorageErrors.FromStatus(response.StatusCode, _location.ToString(), await S3RangeReader.ServerCodeAsync(response, cancellationToken).ConfigureAwait(false));
+                    var code = await S3RangeReader.ServerCodeAsync(response, cancellationToken).ConfigureAwait(false);
+                    throw response.StatusCode == HttpStatusCode.NotFound
+                        ? new ObjectStorageException(ObjectStorageError.DestinationNotFound, $"The bucket of {_location} does not exist (HTTP 404 {code}).", 404)
+                        : StorageErrors.FromStatus(response.StatusCode, _location.ToString(), code);
                 }
             }
             catch (Exception exception) when (

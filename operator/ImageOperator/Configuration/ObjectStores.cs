@@ -104,26 +104,6 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
         }
     }
 
-    /// <summary>
-    /// Aborts the unfinished multipart uploads to exactly <paramref name="key"/>: leftovers of an attempt that was
-    /// interrupted (crash, lost leadership) before it could abort them itself.
-    /// </summary>
-    public async Task AbortStaleUploadsAsync(ObjectStore store, string bucket, string key, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        if ((await store.ListIncompleteUploadsAsync(bucket, key, cancellationToken).ConfigureAwait(false)).Any(u => u.Key == key))
-        {
-            try
-            {
-                await store.Minio.RemoveIncompleteUploadAsync(new RemoveIncompleteUploadArgs().WithBucket(bucket).WithObject(key), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Minio.Exceptions.MinioException e)
-            {
-                throw new ObjectStorageException(ObjectStorageError.Other, $"Aborting the unfinished uploads of object '{key}' in bucket '{bucket}' failed ({e.GetType().Name}).");
-            }
-        }
-    }
-
     /// <inheritdoc />
     public void Dispose() => _registry.Dispose();
 

@@ -254,7 +254,7 @@ public sealed class ImageExportController(
 
         if (destination.Store is { } staleIn)
         {
-            await stores.AbortStaleUploadsAsync(staleIn, target.Bucket, target.Key, cancellationToken).ConfigureAwait(false);
+            await staleIn.AbortIncompleteUploadsAsync(target.Bucket, target.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);

@@ -192,7 +192,7 @@ public sealed class ImageImportController(
         var bucket = stores.LibraryBucket;
         var key = ImageLibrary.DiskKey(import);
         await stores.EnsureBucketAsync(store, bucket, cancellationToken).ConfigureAwait(false);
-        await stores.AbortStaleUploadsAsync(store, bucket, key, cancellationToken).ConfigureAwait(false);
+        await store.AbortIncompleteUploadsAsync(bucket, key, cancellationToken: cancellationToken).ConfigureAwait(false);
 
         var progress = new ProgressReporter(
             (p, ct) => _imports.UpdateStatusAsync(import, i => i.Status.Progress = p, ct),

@@ -27,6 +27,8 @@ public sealed class TransferFailure(string reason, string message, Exception? in
             DiskImageException image => new TransferFailure(ReasonOf(image.Problem), $"{subject}: {EventMessage.Sanitize(image.Message)}", image),
             ObjectStorageException { Error: ObjectStorageError.NotFound } storage =>
                 new TransferFailure(ConditionReasons.SourceNotFound, EventMessage.Sanitize(storage.Message), storage),
+            ObjectStorageException { Error: ObjectStorageError.DestinationNotFound } storage =>
+                new TransferFailure(ControllerReasons.DestinationNotFound, EventMessage.Sanitize(storage.Message), storage),
             ObjectStorageException { Error: ObjectStorageError.AccessDenied } storage =>
                 new TransferFailure(ConditionReasons.AccessDenied, EventMessage.Sanitize(storage.Message), storage),
             ObjectStorageException { Error: ObjectStorageError.InvalidLocation } storage =>

@@ -71,6 +71,24 @@ public sealed class ManifestAndUrlTransferTests(ControlPlaneFixture controlPlane
     }
 
     [Fact]
+    public async Task Export_to_a_presigned_PUT_url_of_a_missing_bucket_fails_as_DestinationNotFound()
+    {
+        await _operator.ImportAsync("par-nobucket", await _images.InFormatAsync("qcow2"), _sourceBucket);
+        var missing = S3ServerFixture.NewBucketName("missing");
+        var url = await _operator.S3.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(missing).WithObject("disk.qcow2").WithExpiry(600));
+        await _operator.PutSecretAsync("nobucket-url", new() { ["url"] = url });
+
+        await _operator.ApplyAsync(Manifests.Export("exp-nobucket", "par-nobucket", ExportFormat.Qcow2, "url: {secretRef: {name: nobucket-url, key: url}}"));
+
+        var export = await _operator.WaitForAsync(_operator.Exports, "exp-nobucket", e => e.Status.Phase is ExportPhase.Succeeded or ExportPhase.Failed);
+        export.Status.Phase.Should().Be(ExportPhase.Failed);
+        var failed = export.Status.Find(ConditionTypes.Failed)!;
+        failed.Reason.Should().Be(ControllerReasons.DestinationNotFound);
+        failed.Message.Should().Contain(missing).And.NotContain("X-Amz-Signature");
+        Directory.EnumerateFileSystemEntries(_spool).Should().BeEmpty("the spool file is deleted after a failed PUT");
+    }
+
+    [Fact]
     public async Task Export_to_a_presigned_url_refuses_a_read_url_request_before_any_work()
     {
         await _operator.ImportAsync("par-ask", await _images.InFormatAsync("qcow2"), _sourceBucket);
