@@ -21,6 +21,8 @@ namespace ImageOperator.Storage;
 /// </summary>
 public sealed class S3MultipartUpload : IHeadPatchSink
 {
+    private const int FirstPartBufferSize = 1 << 20;
+
     private static readonly string EmptySha256 = S3RequestSigner.Sha256Hex([]);
 
     private readonly ObjectStore _store;
@@ -263,8 +265,8 @@ public sealed class S3MultipartUpload : IHeadPatchSink
         var remaining = data.IsEmpty ? zeros : data.Length;
         while (remaining > 0)
         {
-            _current ??= ArrayPool<byte>.Shared.Rent(_options.PartSize);
-            var count = (int)Math.Min(remaining, _options.PartSize - _currentLength);
+            EnsureRoom();
+            var count = (int)Math.Min(remaining, Math.Min(_current!.Length, _options.PartSize) - _currentLength);
             if (data.IsEmpty)
             {
                 _current.AsSpan(_currentLength, count).Clear();
@@ -282,6 +284,30 @@ public sealed class S3MultipartUpload : IHeadPatchSink
                 await DispatchCurrentAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Makes room in the part being filled. The first part starts at <see cref="FirstPartBufferSize"/> and doubles up
+    /// to the part size, so the many small images of a library do not each pin a whole part buffer; later parts
+    /// are rented whole (growing them would copy every part again).
+    /// </summary>
+    private void EnsureRoom()
+    {
+        if (_current is null)
+        {
+            _current = ArrayPool<byte>.Shared.Rent(_nextPart == 1 ? Math.Min(FirstPartBufferSize, _options.PartSize) : _options.PartSize);
+            return;
+        }
+
+        if (_currentLength < Math.Min(_current.Length, _options.PartSize))
+        {
+            return;
+        }
+
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(_current.Length * 2, _options.PartSize));
+        _current.AsSpan(0, _currentLength).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_current);
+        _current = larger;
     }
 
     private async Task DispatchCurrentAsync(CancellationToken cancellationToken)
