@@ -101,7 +101,7 @@ internal sealed class AllocationMap
             var last = Math.Min((extent.End - 1) / UnitSize, map.UnitCount - 1);
             for (var unit = extent.Offset / UnitSize; unit <= last; unit++)
             {
-                map._bits[unit >> 6] |= 1UL << (int)(unit & 63);
+                map.Mark(unit);
             }
         }
 
@@ -120,8 +120,10 @@ internal sealed class AllocationMap
         {
             if (HoldsData(data, at))
             {
-                _bits[unit >> 6] |= 1UL << (int)(unit & 63);
+                Mark(unit);
             }
         }
     }
+
+    private void Mark(long unit) => _bits[unit >> 6] |= 1UL << (int)(unit & 63);
 }

@@ -1,4 +1,5 @@
 using ImageOperator.Api.V1Alpha1;
+using ImageOperator.Controllers;
 using ImageOperator.Runtime.Webhooks;
 using ImageOperator.Storage;
 
@@ -35,18 +36,7 @@ public sealed class ImageExportMutator(IAdmissionLookup lookup) : MutationWebhoo
             return NoChanges();
         }
 
-        destination.ObjectName = entity.Spec.ImageName + Extension(entity.Spec.Format);
+        destination.ObjectName = ImageExportController.DefaultObjectName(entity.Spec.ImageName, entity.Spec.Format);
         return Modified(entity, $"spec.destination.objectName: set to '{destination.ObjectName}' because the url names a bucket but no object");
     }
-
-    /// <summary>The file-name extension of an export format.</summary>
-    public static string Extension(ExportFormat format) => format switch
-    {
-        ExportFormat.Oci => ".oci",
-        ExportFormat.Qcow2 => ".qcow2",
-        ExportFormat.Vmdk => ".vmdk",
-        ExportFormat.Vdi => ".vdi",
-        ExportFormat.Vhd => ".vhd",
-        _ => ".raw",
-    };
 }
