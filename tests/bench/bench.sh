@@ -16,15 +16,13 @@ data_mib=${DATA_MIB:-1536}
 runs=${RUNS:-3}
 mkdir -p "$dir"
 
-command -v qemu-img >/dev/null || bash "$root/tests/stack/provision.sh" >/dev/null
-[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is required (apt-get install time)" >&2; exit 1; }
-
-# Native AOT: a short-lived tool compared with a C program should not pay ~0.15 s of runtime start-up per run.
-# The AOT compiler links with clang.
-if ! command -v clang >/dev/null; then
-  echo "installing clang (links the Native AOT build of the CLI)..." >&2
-  sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-  sudo_if_needed apt-get install -y -qq clang >/dev/null
+# Provisioning brings qemu-img; the benchmark also needs GNU time, and clang, which links the Native AOT build
+# (a short-lived tool compared with a C program should not pay ~0.15 s of runtime start-up per run).
+extra=""
+[ -x /usr/bin/time ] || extra+=" time"
+command -v clang >/dev/null || extra+=" clang"
+if ! command -v qemu-img >/dev/null || [ -n "$extra" ]; then
+  EXTRA_PACKAGES=$extra bash "$root/tests/stack/provision.sh" >/dev/null
 fi
 echo "building the CLI (Release, Native AOT)..." >&2
 dotnet publish "$root/operator/ImageOperator.Cli" -nologo -c Release --use-current-runtime -p:PublishAot=true -p:PublishReadyToRun=false \

@@ -40,6 +40,9 @@ fi
 # --- Debian packages ---
 PKGS=(make qemu-utils etcd-server ceph-mon ceph-osd radosgw ceph-common curl openssl python3 jq rsync e2fsprogs fdisk shellcheck)
 command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
+# Callers with needs of their own (the benchmark's clang) name them in EXTRA_PACKAGES.
+read -ra extra_packages <<<"${EXTRA_PACKAGES:-}"
+PKGS+=("${extra_packages[@]}")
 [ "$BUILD_APISERVER" = 0 ] || PKGS+=(golang-go dpkg-dev golang-github-modern-go-reflect2-dev)
 missing=()
 for p in "${PKGS[@]}"; do
