@@ -103,6 +103,14 @@ public sealed record ObjectLocation
             return null;
         }
 
+        // Uri normalises '.' and '..' segments (also percent-encoded ones) and turns '\\' into '/' before its path can
+        // be read, so such a URL would silently name another bucket or object: the raw text is checked first.
+        if (RawPathProblem(url.Trim()) is { } rawProblem)
+        {
+            problem = rawProblem;
+            return null;
+        }
+
         if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != Uri.UriSchemeHttp) || parsed.Host.Length == 0)
         {
             problem = "is not an absolute http(s) URL";
@@ -224,12 +232,44 @@ public sealed record ObjectLocation
     /// <summary>Escapes an object name for a URL path, keeping <c>/</c> as the separator S3 expects.</summary>
     public static string EscapeKey(string key) => string.Join('/', key.Split('/').Select(Uri.EscapeDataString));
 
-    /// <summary>Why S3 would refuse <paramref name="key"/> as an object name (a phrase such as "the object name is empty"), or null.</summary>
+    /// <summary>
+    /// Why <paramref name="key"/> is refused as an object name (a phrase such as "the object name is empty"), or null.
+    /// Keys are data, never paths: besides S3's own limits, nothing that a client, proxy or server could normalise
+    /// into another object or bucket is accepted: <c>.</c> and <c>..</c> segments, empty segments (<c>a//b</c>, a
+    /// trailing <c>/</c>), a leading <c>/</c>, backslashes, control characters, and percent-encoded forms of these
+    /// (also <c>%25</c>, a percent-encoded percent that a second decoding would turn into one).
+    /// </summary>
     public static string? ObjectNameProblem(string key) =>
         string.IsNullOrEmpty(key) ? "the object name is empty"
         : Encoding.UTF8.GetByteCount(key) > MaxKeyBytes ? $"the object name is longer than {MaxKeyBytes} bytes"
         : key.Any(char.IsControl) ? "the object name contains control characters"
-        : null;
+        : key.Contains('\\', StringComparison.Ordinal) ? "the object name contains a backslash"
+        : key[0] == '/' ? "the object name starts with '/'"
+        : EncodedSeparatorProblem(key)
+        ?? key.Split('/').Select(SegmentProblem).FirstOrDefault(p => p is not null);
+
+    private static string? SegmentProblem(string segment) => segment switch
+    {
+        "" => "the object name has an empty segment ('//' or a trailing '/')",
+        "." or ".." => $"the object name has a '{segment}' segment",
+        _ => null,
+    };
+
+    // Percent-encoded dots, slashes, backslashes, percents and control characters: a name holding them reads as
+    // another name to whoever decodes it once more.
+    private static string? EncodedSeparatorProblem(string key)
+    {
+        for (var i = key.IndexOf('%', StringComparison.Ordinal); i >= 0 && i + 2 < key.Length; i = key.IndexOf('%', i + 1))
+        {
+            if (byte.TryParse(key.AsSpan(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var value)
+                && (value is (byte)'.' or (byte)'/' or (byte)'\\' or (byte)'%' || value < 0x20 || value == 0x7f))
+            {
+                return $"the object name contains the percent-encoded character '{key.Substring(i, 3)}'";
+            }
+        }
+
+        return null;
+    }
 
     private static ObjectLocation? ParseNamespaced(Uri uri, ObjectLocationKind kind, string[] segments, int index, bool allowBucketLevel, out string problem)
     {
@@ -259,6 +299,40 @@ public sealed record ObjectLocation
         return Validate(bucket, key, bucketLevel, out problem) ? new ObjectLocation(kind, null, uri, objectNamespace, bucket, key) : null;
     }
 
+    /// <summary>Why the path of <paramref name="url"/>, as written, would be rewritten by URL normalisation, or null.</summary>
+    private static string? RawPathProblem(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+        {
+            return null;
+        }
+
+        var end = url.IndexOfAny(['?', '#'], scheme + 3);
+        var beforeQuery = end < 0 ? url[(scheme + 3)..] : url[(scheme + 3)..end];
+        if (beforeQuery.Contains('\\', StringComparison.Ordinal))
+        {
+            return "has a backslash in its path";
+        }
+
+        var pathStart = beforeQuery.IndexOf('/', StringComparison.Ordinal);
+        if (pathStart < 0)
+        {
+            return null;
+        }
+
+        foreach (var segment in beforeQuery[(pathStart + 1)..].Split('/'))
+        {
+            var decoded = Uri.UnescapeDataString(segment);
+            if (decoded is "." or "..")
+            {
+                return $"has a '{segment}' segment in its path (object names are data, never paths)";
+            }
+        }
+
+        return null;
+    }
+
     private static bool HasSignatureQuery(Uri uri)
     {
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
@@ -283,15 +357,25 @@ public sealed record ObjectLocation
         return invalid is null;
     }
 
-    // S3 bucket naming rules (RGW and MinIO enforce the same): 3-63 characters of lowercase letters, digits,
-    // dots and hyphens, starting and ending with a letter or digit.
-    private static string? BucketProblem(string bucket) =>
+    /// <summary>
+    /// Why S3 refuses <paramref name="bucket"/> as a bucket name (RGW and MinIO enforce the same rules: 3-63 lowercase
+    /// letters, digits, dots and hyphens, starting and ending with a letter or digit, no two dots in a row, not an IP
+    /// address), or null.
+    /// </summary>
+    public static string? BucketProblem(string bucket) =>
         string.IsNullOrEmpty(bucket) ? "the bucket name is empty"
         : bucket.Length is < 3 or > 63
             || !bucket.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-')
             || !char.IsAsciiLetterOrDigit(bucket[0]) || !char.IsAsciiLetterOrDigit(bucket[^1])
-            ? $"the bucket name '{bucket}' is invalid: use 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit"
+            || bucket.Contains("..", StringComparison.Ordinal) || IsIpAddressShaped(bucket)
+            ? $"the bucket name '{bucket}' is invalid: use 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit, with no '..' and not shaped like an IP address"
         : null;
+
+    private static bool IsIpAddressShaped(string bucket)
+    {
+        var parts = bucket.Split('.');
+        return parts.Length == 4 && parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit));
+    }
 
     private static void ThrowIfInvalid(string? problem)
     {

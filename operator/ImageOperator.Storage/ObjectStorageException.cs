@@ -15,6 +15,12 @@ public enum ObjectStorageError
     /// <summary>The location is malformed or names no configured store.</summary>
     InvalidLocation,
 
+    /// <summary>
+    /// The object is no longer the one expected: its ETag differs from the recorded one (HTTP 412 to an
+    /// <c>If-Match</c> read, or a stat that disagrees), so it was replaced behind the reader's back.
+    /// </summary>
+    Changed,
+
     /// <summary>Any other failure (server errors after retries, protocol violations, network failures).</summary>
     Other,
 }

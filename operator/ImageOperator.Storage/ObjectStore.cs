@@ -72,11 +72,22 @@ public sealed class ObjectStore : IDisposable
     internal S3RequestSigner Signer { get; }
 
     /// <summary>True when <paramref name="url"/> points at this store's endpoint.</summary>
-    public bool Serves(Uri url) =>
-        url.Scheme == Endpoint.Scheme && string.Equals(url.Host, Endpoint.Host, StringComparison.OrdinalIgnoreCase) && url.Port == Endpoint.Port;
+    public bool Serves(Uri url) => ObjectStoreOptions.IsOnEndpoint(Endpoint, url);
 
     /// <summary>Path-style URL of an object (no credentials).</summary>
-    public Uri ObjectUri(string bucket, string key) => new(Endpoint, $"/{bucket}/{ObjectLocation.EscapeKey(key)}");
+    /// <exception cref="ObjectStorageException">The bucket or key is invalid (<see cref="ObjectStorageError.InvalidLocation"/>).</exception>
+    public Uri ObjectUri(string bucket, string key)
+    {
+        ObjectLocation.ForStore(Name, bucket, key);
+        var path = $"/{bucket}/{ObjectLocation.EscapeKey(key)}";
+        var uri = new Uri(Endpoint, path);
+
+        // Defence in depth: a validated key never changes on the way into a Uri, but a request must never reach
+        // another object than the one named if it did.
+        return uri.AbsolutePath == path
+            ? uri
+            : throw new ObjectStorageException(ObjectStorageError.InvalidLocation, $"The object name '{key}' would be rewritten in a request path.");
+    }
 
     /// <summary>Describes an object of this store for messages.</summary>
     internal string Describe(string bucket, string key) => $"object '{key}' in bucket '{bucket}' of store '{Name}'";
@@ -101,6 +112,7 @@ public sealed class ObjectStore : IDisposable
     /// <summary>Size and ETag of an object.</summary>
     public async Task<StoredObject> StatAsync(string bucket, string key, CancellationToken cancellationToken = default)
     {
+        ObjectLocation.ForStore(Name, bucket, key);
         try
         {
             var stat = await Minio.StatObjectAsync(new StatObjectArgs().WithBucket(bucket).WithObject(key), cancellationToken).ConfigureAwait(false);
@@ -166,9 +178,35 @@ public sealed class ObjectStore : IDisposable
         return stale.Count;
     }
 
+    /// <summary>
+    /// Writes a small object (a manifest) in one PUT and returns what the store holds afterwards; a stored size
+    /// other than <paramref name="data"/>'s fails with <see cref="ObjectStorageError.Other"/>.
+    /// </summary>
+    public async Task<StoredObject> PutAsync(string bucket, string key, ReadOnlyMemory<byte> data, string contentType, CancellationToken cancellationToken = default)
+    {
+        ObjectLocation.ForStore(Name, bucket, key);
+        try
+        {
+            using var body = new MemoryStream(data.ToArray(), writable: false);
+            await Minio.PutObjectAsync(
+                new PutObjectArgs().WithBucket(bucket).WithObject(key).WithStreamData(body).WithObjectSize(data.Length).WithContentType(contentType),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (MinioException exception)
+        {
+            throw StorageErrors.FromMinio(exception, Describe(bucket, key));
+        }
+
+        var stored = await StatAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+        return stored.Size == data.Length
+            ? stored
+            : throw new ObjectStorageException(ObjectStorageError.Other, $"{Describe(bucket, key)} holds {stored.Size} bytes after a PUT of {data.Length}.");
+    }
+
     /// <summary>Deletes an object; deleting a missing object succeeds (S3 semantics).</summary>
     public async Task RemoveAsync(string bucket, string key, CancellationToken cancellationToken = default)
     {
+        ObjectLocation.ForStore(Name, bucket, key);
         try
         {
             await Minio.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(bucket).WithObject(key), cancellationToken).ConfigureAwait(false);

@@ -27,6 +27,14 @@ public sealed record ObjectStoreOptions
     /// <summary>Name of the Secret holding the credentials (resolved by the operator, not by this library).</summary>
     public string? CredentialsSecret { get; init; }
 
+    /// <summary>True when <paramref name="url"/> has the scheme, host and port of <paramref name="endpoint"/>.</summary>
+    public static bool IsOnEndpoint(Uri endpoint, Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(url);
+        return url.Scheme == endpoint.Scheme && string.Equals(url.Host, endpoint.Host, StringComparison.OrdinalIgnoreCase) && url.Port == endpoint.Port;
+    }
+
     /// <summary>The endpoint as an absolute URI (scheme, host, port).</summary>
     /// <exception cref="ObjectStorageException">The endpoint is malformed.</exception>
     public Uri EndpointUri()

@@ -18,6 +18,13 @@ public sealed record RangeReaderOptions
     /// <summary>Delay after the first transient failure; doubles per attempt.</summary>
     public TimeSpan InitialRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// ETag (without quotes) the object must still have: every request carries <c>If-Match</c> and every answer's
+    /// ETag is compared, so an object replaced while it is read fails with <see cref="ObjectStorageError.Changed"/>
+    /// instead of mixing bytes of two objects. Null reads whatever is there.
+    /// </summary>
+    public string? ExpectedETag { get; init; }
+
     /// <summary>Deadline of one request (headers and body).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

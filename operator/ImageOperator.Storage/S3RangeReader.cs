@@ -199,8 +199,14 @@ public sealed class S3RangeReader : IRangeReader
         timeout.CancelAfter(_options.RequestTimeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, await _url(timeout.Token).ConfigureAwait(false));
         request.Headers.Range = new RangeHeaderValue(offset, offset + target.Length - 1);
+        if (_options.ExpectedETag is { } expected)
+        {
+            request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{expected}\""));
+        }
+
         Interlocked.Increment(ref _requests);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        ThrowIfChanged(response);
         switch (response.StatusCode)
         {
             case HttpStatusCode.PartialContent:
@@ -224,6 +230,24 @@ public sealed class S3RangeReader : IRangeReader
                 throw new HttpRequestException(null, null, status);
             default:
                 throw StorageErrors.FromStatus(response.StatusCode, _description, await ServerCodeAsync(response, timeout.Token).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>Refuses an answer about another object than the expected one: a 412, or a success with another ETag.</summary>
+    private void ThrowIfChanged(HttpResponseMessage response)
+    {
+        if (_options.ExpectedETag is not { } expected)
+        {
+            return;
+        }
+
+        var actual = response.Headers.ETag?.Tag.Trim('"');
+        if (response.StatusCode == HttpStatusCode.PreconditionFailed || (response.IsSuccessStatusCode && actual is not null && actual != expected))
+        {
+            throw new ObjectStorageException(
+                ObjectStorageError.Changed,
+                $"{_description} changed after it was recorded: its ETag is {(actual is null ? "no longer" : $"'{actual}', not")} '{expected}' (HTTP {(int)response.StatusCode}).",
+                (int)response.StatusCode);
         }
     }
 

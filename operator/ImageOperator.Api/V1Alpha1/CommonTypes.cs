@@ -21,11 +21,34 @@ public sealed class ObjectStoreLocation
     [Pattern(Patterns.BucketName)]
     public string Bucket { get; set; } = "";
 
-    /// <summary>Object name (key) inside the bucket.</summary>
+    /// <summary>
+    /// Object name (key) inside the bucket. It is data, never a path: no empty, <c>.</c> or <c>..</c> segments, no
+    /// leading <c>/</c>, backslashes, control characters or percent-encoded forms of these.
+    /// </summary>
     [JsonPropertyName("object")]
     [Required]
     [Length(Min = 1, Max = 1024)]
     public string Object { get; set; } = "";
+
+    /// <summary>
+    /// A Secret in this namespace holding the object store keys to use for this transfer only (keys
+    /// <c>accessKey</c> and <c>secretKey</c>), instead of the operator's own keys. The operator's grants do not apply
+    /// then: the keys carry the authority. Omit it to use the operator's keys, within the grants configured for this
+    /// namespace.
+    /// </summary>
+    [JsonPropertyName("credentialsSecretRef")]
+    public LocalSecretReference? CredentialsSecretRef { get; set; }
+}
+
+/// <summary>A Secret in the namespace of the object that refers to it.</summary>
+public sealed class LocalSecretReference
+{
+    /// <summary>Name of the Secret.</summary>
+    [JsonPropertyName("name")]
+    [Required]
+    [Pattern(Patterns.ObjectName)]
+    [Length(Max = 253)]
+    public string Name { get; set; } = "";
 }
 
 /// <summary>A key of a Secret in the namespace of the object that refers to it.</summary>

@@ -16,6 +16,12 @@ public static class ConditionTypes
     public const string Failed = "Failed";
 
     /// <summary>
+    /// Whether the stored disk of a CustomImage is still the object its import wrote (its ETag, size and SHA-256
+    /// are checked by every export and copy).
+    /// </summary>
+    public const string StoredDiskIntact = "StoredDiskIntact";
+
+    /// <summary>
     /// Whether a Windows image sets the RealTimeIsUniversal registry value; without it the guest clock drifts
     /// after reboot.
     /// </summary>
@@ -66,6 +72,12 @@ public static class ConditionReasons
 
     /// <summary>The object written to the destination is missing or its size or checksum differ.</summary>
     public const string VerificationFailed = "VerificationFailed";
+
+    /// <summary>The stored disk's ETag, size or SHA-256 no longer match what its import recorded: it was replaced behind the operator's back.</summary>
+    public const string StoredDiskChanged = "StoredDiskChanged";
+
+    /// <summary>The stored disk matches what its import recorded.</summary>
+    public const string Verified = "Verified";
 
     /// <summary>The object store could not be reached or answered with an error.</summary>
     public const string StorageError = "StorageError";

@@ -222,4 +222,12 @@ public sealed class StoredDisk
     [JsonPropertyName("sha256")]
     [Pattern(Patterns.Sha256)]
     public string? Sha256 { get; set; }
+
+    /// <summary>
+    /// Entity tag the object store gave the stored object when it was written. Exports and copies compare it with the
+    /// object before and while they read it: an object replaced behind the operator's back is never shipped.
+    /// </summary>
+    [JsonPropertyName("etag")]
+    [Length(Max = 128)]
+    public string? ETag { get; set; }
 }

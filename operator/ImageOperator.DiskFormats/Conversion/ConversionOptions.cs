@@ -60,6 +60,13 @@ public sealed record ConversionOptions
 
     /// <summary>Compute the SHA-256 of the output (costs one hash pass over every byte written, zeros included).</summary>
     public bool ComputeSha256 { get; init; } = true;
+
+    /// <summary>
+    /// Awaited after the last byte is written and before the sink is completed: a last check (such as the source's
+    /// own digest, computed beside the conversion) that must pass for the output to become visible. When it throws,
+    /// the sink is left incomplete, so disposing it discards the output.
+    /// </summary>
+    public Func<CancellationToken, Task>? CompletionGate { get; init; }
 }
 
 /// <summary>The outcome of a conversion.</summary>

@@ -82,6 +82,11 @@ public static class DiskImageConverter
 
         var length = output.Position;
         var digest = output.InOrderDigest();
+        if (options.CompletionGate is { } gate)
+        {
+            await gate(cancellationToken).ConfigureAwait(false);
+        }
+
         await sink.CompleteAsync(cancellationToken).ConfigureAwait(false);
         if (options.ComputeSha256 && output.HeadPatched)
         {

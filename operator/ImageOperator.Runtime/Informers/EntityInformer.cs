@@ -26,8 +26,11 @@ public enum InformerEventType
 /// <summary>Settings of an <see cref="EntityInformer{TEntity}"/>.</summary>
 public sealed record InformerOptions
 {
-    /// <summary>Namespace to watch; null watches all namespaces (or a cluster-scoped type).</summary>
-    public string? Namespace { get; init; }
+    /// <summary>
+    /// Namespaces to watch, each with a list and watch of its own feeding one cache; empty watches all namespaces
+    /// (or a cluster-scoped type).
+    /// </summary>
+    public IReadOnlyList<string> Namespaces { get; init; } = [];
 
     /// <summary>Interval of <see cref="InformerEventType.Resync"/> replays; zero or negative disables them.</summary>
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
@@ -43,8 +46,8 @@ public sealed record InformerOptions
 }
 
 /// <summary>
-/// Keeps an <see cref="EntityStore{TEntity}"/> in step with the API server and reports every change:
-/// list, then watch from the list's resourceVersion; re-watch from the last seen resourceVersion when the server
+/// Keeps an <see cref="EntityStore{TEntity}"/> in step with the API server and reports every change; for each
+/// watched namespace (or all of them at once): list, then watch from the list's resourceVersion; re-watch from the last seen resourceVersion when the server
 /// closes the stream; list afresh (reporting what changed in between) when the resourceVersion has expired
 /// (410 Gone) or the connection fails, with back-off. Also replays the cache every resync period.
 /// </summary>
@@ -62,6 +65,8 @@ public sealed class EntityInformer<TEntity>
     private readonly ILogger _logger;
     private readonly OperatorMetrics? _metrics;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _listCount;
+    private int _unsyncedScopes;
 
     /// <summary>Creates an informer; nothing happens until <see cref="RunAsync"/>.</summary>
     /// <param name="client">Client of the watched type.</param>
@@ -89,8 +94,8 @@ public sealed class EntityInformer<TEntity>
     /// <summary>True once the first list has been loaded into <see cref="Store"/>.</summary>
     public bool HasSynced => _synced.Task.IsCompleted;
 
-    /// <summary>Full lists done so far (the first one, then one per expired watch or failure).</summary>
-    public int ListCount { get; private set; }
+    /// <summary>Full lists done so far (the first one per namespace, then one per expired watch or failure).</summary>
+    public int ListCount => Volatile.Read(ref _listCount);
 
     /// <summary>Completes when the first list has been loaded.</summary>
     public Task WaitForSyncAsync(CancellationToken cancellationToken) => _synced.Task.WaitAsync(cancellationToken);
@@ -99,14 +104,33 @@ public sealed class EntityInformer<TEntity>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var resync = _options.ResyncPeriod > TimeSpan.Zero ? ResyncLoopAsync(cancellationToken) : Task.CompletedTask;
+        IReadOnlyList<string?> scopes = _options.Namespaces.Count == 0 ? [null] : [.. _options.Namespaces];
+        _unsyncedScopes = scopes.Count;
+        await Task.WhenAll(scopes.Select(ns => ListAndWatchAsync(ns, cancellationToken))).ConfigureAwait(false);
+        await resync.ConfigureAwait(false);
+    }
+
+    /// <summary>Lists and watches one namespace (all of them for null) until cancelled.</summary>
+    private async Task ListAndWatchAsync(string? ns, CancellationToken cancellationToken)
+    {
         var delay = _options.InitialRetryDelay;
+        var listed = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                var resourceVersion = await ListAsync(cancellationToken).ConfigureAwait(false);
+                var resourceVersion = await ListAsync(ns, cancellationToken).ConfigureAwait(false);
+                if (!listed)
+                {
+                    listed = true;
+                    if (Interlocked.Decrement(ref _unsyncedScopes) == 0)
+                    {
+                        _synced.TrySetResult();
+                    }
+                }
+
                 delay = _options.InitialRetryDelay;
-                await WatchUntilExpiredAsync(resourceVersion, cancellationToken).ConfigureAwait(false);
+                await WatchUntilExpiredAsync(ns, resourceVersion, cancellationToken).ConfigureAwait(false);
                 _logger.LogInformation("Watch of {Resource} expired (410 Gone); listing again.", _client.Metadata.Resource);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -128,14 +152,12 @@ public sealed class EntityInformer<TEntity>
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
             }
         }
-
-        await resync.ConfigureAwait(false);
     }
 
-    private async Task<string> ListAsync(CancellationToken cancellationToken)
+    private async Task<string> ListAsync(string? ns, CancellationToken cancellationToken)
     {
-        var list = await _client.ListAsync(_options.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
-        ListCount++;
+        var list = await _client.ListAsync(ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _listCount);
         _metrics?.InformerRelists.WithLabels(_client.Metadata.Resource).Inc();
 
         // Report what changed while we were not watching: additions, changes and, for keys no longer listed, deletions.
@@ -154,7 +176,7 @@ public sealed class EntityInformer<TEntity>
             }
         }
 
-        foreach (var key in Store.Keys.Where(k => !listed.Contains(k)))
+        foreach (var key in Store.Keys.Where(k => (ns is null || k.Namespace == ns) && !listed.Contains(k)))
         {
             if (Store.Remove(key) is { } gone)
             {
@@ -162,12 +184,11 @@ public sealed class EntityInformer<TEntity>
             }
         }
 
-        _synced.TrySetResult();
         return list.Metadata.ResourceVersion;
     }
 
     /// <summary>Watches, re-watching after normal closes, until the resourceVersion expires.</summary>
-    private async Task WatchUntilExpiredAsync(string resourceVersion, CancellationToken cancellationToken)
+    private async Task WatchUntilExpiredAsync(string? ns, string resourceVersion, CancellationToken cancellationToken)
     {
         var timeout = (int)Math.Max(1, _options.WatchTimeout.TotalSeconds);
         while (true)
@@ -189,7 +210,7 @@ public sealed class EntityInformer<TEntity>
 
             try
             {
-                await foreach (var (type, entity) in _client.WatchAsync(_options.Namespace, resourceVersion, timeout, OnError, cancellationToken).ConfigureAwait(false))
+                await foreach (var (type, entity) in _client.WatchAsync(ns, resourceVersion, timeout, OnError, cancellationToken).ConfigureAwait(false))
                 {
                     resourceVersion = entity.ResourceVersion() ?? resourceVersion;
                     Apply(type, entity);

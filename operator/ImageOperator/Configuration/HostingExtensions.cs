@@ -4,6 +4,8 @@ using ImageOperator.Controllers;
 using ImageOperator.Runtime.Controllers;
 using ImageOperator.Runtime.Informers;
 using ImageOperator.Runtime.Hosting;
+using ImageOperator.Storage;
+using ImageOperator.Tenancy;
 using k8s;
 using Microsoft.Extensions.Options;
 
@@ -71,6 +73,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(KubernetesConfiguration(builder.Configuration["Kubernetes:Kubeconfig"])));
         builder.Services.AddSingleton<ObjectStores>();
+        builder.Services.AddSingleton<StoreAccessPolicy>();
         builder.Services.AddSingleton<ImageMetrics>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(15));
 
@@ -103,17 +106,48 @@ public static class HostingExtensions
             DrainTimeout = options.DrainTimeout,
             Informer = new InformerOptions
             {
-                Namespace = string.IsNullOrEmpty(options.WatchNamespace) ? null : options.WatchNamespace,
+                Namespaces = options.WatchedNamespaces(),
                 ResyncPeriod = options.ResyncPeriod,
             },
         };
 
         runtime.Services.AddSingleton<ImportSources>();
+        runtime.Services.AddSingleton<StoredDisks>();
         return runtime
             .AddController<ImageImport, ImageImportController>(Workers(options.Concurrency.Imports, TimeSpan.FromSeconds(2), ownStatusOnly: true))
             .AddController<ImageExport, ImageExportController>(Workers(options.Concurrency.Exports, TimeSpan.FromSeconds(2), ownStatusOnly: true))
             .AddController<CustomImage, CustomImageController>(Workers(options.Concurrency.Images, TimeSpan.FromMilliseconds(100)))
             .AddFinalizer<CustomImage, StoredDiskFinalizer>(StoredDiskFinalizer.Identifier);
+    }
+
+    private static IEnumerable<string> GrantProblems(StoreGrant grant)
+    {
+        if (grant.Namespaces.Count == 0 || grant.Namespaces.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return "Namespaces must list namespaces (or \"*\")";
+        }
+
+        if (grant.Buckets.Count == 0 || grant.Buckets.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return "Buckets must list buckets (or \"*\")";
+        }
+
+        if (grant.Access == StoreAccess.None)
+        {
+            yield return "Access must be Read, Write or ReadWrite";
+        }
+
+        // "{namespace}" not closed by '/' would let namespace "team" reach the objects of "team-b".
+        var token = grant.Prefix.IndexOf(StoreGrant.NamespaceToken, StringComparison.Ordinal);
+        if (token >= 0 && !grant.Prefix.AsSpan(token + StoreGrant.NamespaceToken.Length).StartsWith("/"))
+        {
+            yield return $"Prefix \"{grant.Prefix}\" must follow {StoreGrant.NamespaceToken} with '/', or one namespace's prefix would cover another's";
+        }
+
+        if (grant.Prefix.Length > 0 && ObjectLocation.ObjectNameProblem(grant.Prefix + "x") is { } problem)
+        {
+            yield return $"Prefix \"{grant.Prefix}\" {problem}";
+        }
     }
 
     private static KubernetesClientConfiguration KubernetesConfiguration(string? kubeconfig)
@@ -128,7 +162,8 @@ public static class HostingExtensions
             : KubernetesClientConfiguration.BuildConfigFromConfigFile();
     }
 
-    private static void Validate(OperatorOptions options)
+    /// <summary>Fails start-up with every problem of <paramref name="options"/> listed, each naming its setting.</summary>
+    internal static void Validate(OperatorOptions options)
     {
         var errors = new List<string>();
         if (options.ObjectStores.Count == 0)
@@ -147,6 +182,11 @@ public static class HostingExtensions
             if (string.IsNullOrEmpty(store.CredentialsSecret.Name))
             {
                 errors.Add($"ImageOperator:ObjectStores:{i}:CredentialsSecret:Name is required (store \"{store.Name}\")");
+            }
+
+            for (var g = 0; g < store.Grants.Count; g++)
+            {
+                errors.AddRange(GrantProblems(store.Grants[g]).Select(problem => $"ImageOperator:ObjectStores:{i}:Grants:{g}: {problem} (store \"{store.Name}\")"));
             }
         }
 

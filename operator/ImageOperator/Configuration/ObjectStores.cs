@@ -37,20 +37,14 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
     /// <summary>The bucket of the image library.</summary>
     public string LibraryBucket => options.Library.Bucket;
 
+    /// <summary>The name of the image library's store.</summary>
+    public string LibraryStoreName => Settings(options.Library.Store).Name;
+
     /// <summary>The store named <paramref name="name"/> (the default store when null).</summary>
     /// <exception cref="ObjectStorageException">No such store, or its credentials are unusable.</exception>
     public async Task<ObjectStore> GetAsync(string? name, CancellationToken cancellationToken)
     {
-        ObjectStoreSettings settings;
-        try
-        {
-            settings = options.Store(name);
-        }
-        catch (KeyNotFoundException e)
-        {
-            throw new ObjectStorageException(ObjectStorageError.InvalidLocation, $"The {e.Message.Trim('"')}.");
-        }
-
+        var settings = Settings(name);
         var credentials = await CredentialsAsync(settings, cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
@@ -63,6 +57,19 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
             _configured[settings.Name] = credentials;
             return store;
         }
+    }
+
+    /// <summary>
+    /// A store on the endpoint of the configured store <paramref name="name"/> (the default store when null) that uses
+    /// the keys of Secret <paramref name="secretName"/> in <paramref name="ns"/>, the namespace of the transfer that
+    /// names it: for that transfer only, never registered or cached. The caller disposes it.
+    /// </summary>
+    /// <exception cref="ObjectStorageException">No such store, or the Secret is missing or lacks a key (the message names it).</exception>
+    public async Task<ObjectStore> TenantStoreAsync(string? name, string ns, string secretName, CancellationToken cancellationToken)
+    {
+        var settings = Settings(name);
+        var credentials = await ReadCredentialsAsync(ns, secretName, $"named by credentialsSecretRef for object store '{settings.Name}'", cancellationToken).ConfigureAwait(false);
+        return new ObjectStore(settings.ToStorageOptions(), credentials);
     }
 
     /// <summary>
@@ -115,6 +122,18 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
         }
     }
 
+    private ObjectStoreSettings Settings(string? name)
+    {
+        try
+        {
+            return options.Store(name);
+        }
+        catch (KeyNotFoundException e)
+        {
+            throw new ObjectStorageException(ObjectStorageError.InvalidLocation, $"The {e.Message.Trim('"')}.");
+        }
+    }
+
     private async Task<ObjectStoreCredentials> CredentialsAsync(ObjectStoreSettings settings, CancellationToken cancellationToken)
     {
         if (_credentials.TryGetValue(settings.Name, out var cached) && cached.Expires > time.GetUtcNow())
@@ -123,27 +142,29 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
         }
 
         var reference = settings.CredentialsSecret;
+        var credentials = await ReadCredentialsAsync(reference.Namespace, reference.Name, $"of object store '{settings.Name}'", cancellationToken).ConfigureAwait(false);
+        _credentials[settings.Name] = (credentials, time.GetUtcNow() + SecretLifetime);
+        return credentials;
+    }
+
+    /// <summary>Reads the keys of credentials Secret <paramref name="ns"/>/<paramref name="name"/>; <paramref name="role"/> says what it is for, in messages.</summary>
+    private async Task<ObjectStoreCredentials> ReadCredentialsAsync(string ns, string name, string role, CancellationToken cancellationToken)
+    {
         V1Secret secret;
         try
         {
-            secret = await kubernetes.CoreV1.ReadNamespacedSecretAsync(reference.Name, reference.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+            secret = await kubernetes.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
-            throw new ObjectStorageException(
-                ObjectStorageError.AccessDenied,
-                $"The credentials Secret {reference.Namespace}/{reference.Name} of object store '{settings.Name}' does not exist.");
+            throw new ObjectStorageException(ObjectStorageError.AccessDenied, $"The credentials Secret {ns}/{name} {role} does not exist.");
         }
 
         string Read(string key) =>
             secret.Data?.TryGetValue(key, out var bytes) == true && bytes.Length > 0
                 ? Encoding.UTF8.GetString(bytes).Trim()
-                : throw new ObjectStorageException(
-                    ObjectStorageError.AccessDenied,
-                    $"The credentials Secret {reference.Namespace}/{reference.Name} of object store '{settings.Name}' has no '{key}' key.");
+                : throw new ObjectStorageException(ObjectStorageError.AccessDenied, $"The credentials Secret {ns}/{name} {role} has no '{key}' key.");
 
-        var credentials = new ObjectStoreCredentials(Read(AccessKeyKey), Read(SecretKeyKey));
-        _credentials[settings.Name] = (credentials, time.GetUtcNow() + SecretLifetime);
-        return credentials;
+        return new ObjectStoreCredentials(Read(AccessKeyKey), Read(SecretKeyKey));
     }
 }

@@ -15,8 +15,12 @@ public sealed class OperatorOptions
     /// <summary>Where imported images are stored.</summary>
     public LibraryOptions Library { get; set; } = new();
 
-    /// <summary>Namespace to watch; null or empty watches all namespaces.</summary>
+    /// <summary>Namespace to watch, or a comma-separated list of them; null or empty watches all namespaces.</summary>
     public string? WatchNamespace { get; set; }
+
+    /// <summary>The namespaces of <see cref="WatchNamespace"/>; empty for all namespaces.</summary>
+    public IReadOnlyList<string> WatchedNamespaces() =>
+        [.. (WatchNamespace ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
 
     /// <summary>Reconciles that may run at once, per controller.</summary>
     public ConcurrencyOptions Concurrency { get; set; } = new();
@@ -88,6 +92,20 @@ public sealed class ObjectStoreSettings
     /// <summary>Secret holding the keys under <c>accessKey</c> and <c>secretKey</c>.</summary>
     public SecretReference CredentialsSecret { get; set; } = new();
 
+    /// <summary>
+    /// Which namespaces may read or write which buckets and key prefixes of this store with the operator's keys
+    /// (<see cref="CredentialsSecret"/>). None means nobody may; a grant of namespaces <c>*</c>, buckets <c>*</c>,
+    /// access ReadWrite gives every namespace everything, as a single-tenant cluster may want. Transfers that bring
+    /// their own keys (<c>credentialsSecretRef</c>) and pre-authenticated URLs do not need a grant.
+    /// </summary>
+    public IList<StoreGrant> Grants { get; set; } = [];
+
+    /// <summary>
+    /// Buckets of this store that no import may read and no export may write, whatever the grants or keys (the
+    /// image library's bucket always is).
+    /// </summary>
+    public IList<string> ReservedBuckets { get; set; } = [];
+
     /// <summary>The library's view of these settings.</summary>
     public Storage.ObjectStoreOptions ToStorageOptions() => new()
     {
@@ -99,6 +117,46 @@ public sealed class ObjectStoreSettings
         CaBundlePem = CaBundle is { } pem && pem.Contains("-----BEGIN", StringComparison.Ordinal) ? pem : null,
         CredentialsSecret = $"{CredentialsSecret.Namespace}/{CredentialsSecret.Name}",
     };
+}
+
+/// <summary>What a grant allows on the objects it covers.</summary>
+[Flags]
+public enum StoreAccess
+{
+    /// <summary>Nothing.</summary>
+    None = 0,
+
+    /// <summary>Imports may read the objects.</summary>
+    Read = 1,
+
+    /// <summary>Exports may write (create or replace) the objects.</summary>
+    Write = 2,
+
+    /// <summary>Both.</summary>
+    ReadWrite = Read | Write,
+}
+
+/// <summary>
+/// Lets some namespaces use some objects of a store with the operator's keys. In <see cref="Buckets"/> and
+/// <see cref="Prefix"/>, <c>{namespace}</c> stands for the namespace of the import or export, so that one grant gives
+/// every tenant a place of its own (for example buckets <c>images</c>, prefix <c>{namespace}/</c>).
+/// </summary>
+public sealed class StoreGrant
+{
+    /// <summary>The token that stands for the namespace of the import or export.</summary>
+    public const string NamespaceToken = "{namespace}";
+
+    /// <summary>Namespaces the grant applies to; <c>*</c> for every namespace.</summary>
+    public IList<string> Namespaces { get; set; } = [];
+
+    /// <summary>Buckets the grant covers; <c>*</c> for every bucket that is not reserved.</summary>
+    public IList<string> Buckets { get; set; } = [];
+
+    /// <summary>Key prefix the grant covers (empty: the whole bucket); a prefix is not a folder unless it ends with <c>/</c>.</summary>
+    public string Prefix { get; set; } = "";
+
+    /// <summary>What the grant allows.</summary>
+    public StoreAccess Access { get; set; } = StoreAccess.Read;
 }
 
 /// <summary>A Secret by namespace and name.</summary>

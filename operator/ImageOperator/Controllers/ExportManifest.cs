@@ -113,9 +113,9 @@ public sealed record ExportManifest
             throw Invalid("sha256 must be 64 lowercase hexadecimal digits");
         }
 
-        if (string.IsNullOrEmpty(DiskObject))
+        if (Storage.ObjectLocation.ObjectNameProblem(DiskObject) is { } diskObjectProblem)
         {
-            throw Invalid("diskObject is empty");
+            throw Invalid($"diskObject is refused: {diskObjectProblem}");
         }
 
         if (string.IsNullOrEmpty(OperatingSystemVersion))

@@ -8,6 +8,7 @@ using ImageOperator.Runtime.Controllers;
 using ImageOperator.Runtime.Entities;
 using ImageOperator.Runtime.Events;
 using ImageOperator.Storage;
+using ImageOperator.Tenancy;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -29,6 +30,8 @@ public sealed class ImageExportController(
     IKubernetes kubernetes,
     ObjectStores stores,
     ImportSources urls,
+    StoredDisks storedDisks,
+    StoreAccessPolicy policy,
     EventRecorder events,
     ImageMetrics metrics,
     OperatorOptions options,
@@ -194,13 +197,23 @@ public sealed class ImageExportController(
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Resolves where <paramref name="export"/> writes and checks the tenancy rules on the disk object and its
+    /// manifest: never the library or a reserved bucket; the operator's keys only where the namespace is granted
+    /// writes; keys the export brings, or the authority of a pre-authenticated URL, otherwise. The caller disposes it.
+    /// </summary>
     private async Task<Destination> DestinationAsync(ImageExport export, CancellationToken cancellationToken)
     {
         var destination = export.Spec.Destination;
+        var ns = export.Namespace();
         var objectName = destination.ObjectName ?? DefaultObjectName(export.Spec.ImageName, export.Spec.Format);
         if (destination.ObjectStore is { } objectStore)
         {
-            return Destination.InStore(await stores.GetAsync(objectStore.Store, cancellationToken).ConfigureAwait(false), objectStore.Bucket, objectStore.Object);
+            // The manifest shares the disk object's bucket and prefix, so the disk object's grant covers it.
+            TransferFailure.ThrowIfRefused(policy.CheckStoreObject(
+                ns, objectStore.Store, objectStore.Bucket, objectStore.Object, StoreAccess.Write, ownCredentials: objectStore.CredentialsSecretRef is not null));
+            var (writer, ownStore) = await urls.StoreForAsync(objectStore, ns, cancellationToken).ConfigureAwait(false);
+            return Destination.InStore(writer, objectStore.Bucket, objectStore.Object, ownStore);
         }
 
         if (destination.Url is not { } url)
@@ -208,16 +221,17 @@ public sealed class ImageExportController(
             throw new TransferFailure(ControllerReasons.InvalidLocation, "spec.destination must set objectStore or url");
         }
 
-        var location = ObjectLocation.Parse(await urls.ResolveUrlAsync(url, export.Namespace(), "spec.destination.url", cancellationToken).ConfigureAwait(false), allowBucketLevel: true);
+        var location = ObjectLocation.Parse(await urls.ResolveUrlAsync(url, ns, "spec.destination.url", cancellationToken).ConfigureAwait(false), allowBucketLevel: true);
         if (location.IsBucketLevel)
         {
             location = location.WithObject(objectName);
         }
 
+        TransferFailure.ThrowIfRefused(policy.CheckUrl(ns, location, StoreAccess.Write));
         var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
         if (location.Kind == ObjectLocationKind.Url && location.ObjectNamespace is null && registry.FindByEndpoint(location.Url!) is { } store)
         {
-            return Destination.InStore(store, location.Bucket, location.Key);
+            return Destination.InStore(store, location.Bucket, location.Key, own: null);
         }
 
         if (location.Kind != ObjectLocationKind.PreauthenticatedUrl)
@@ -233,52 +247,66 @@ public sealed class ImageExportController(
         }
 
         // A bucket-level request also writes the manifest beside the disk; a pre-signed URL authorises the disk alone.
-        return new Destination(location, ImportSources.Beside(location, location.Key + ExportManifest.Suffix), null);
+        return new Destination(location, ImportSources.Beside(location, location.Key + ExportManifest.Suffix), null, null);
     }
 
     private async Task ExportAsync(ImageExport export, CustomImage image, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var destination = await DestinationAsync(export, cancellationToken).ConfigureAwait(false);
+        using var destination = await DestinationAsync(export, cancellationToken).ConfigureAwait(false);
         var target = destination.Disk;
         if (destination.Store is { } store && !await store.Minio.BucketExistsAsync(new BucketExistsArgs().WithBucket(target.Bucket), cancellationToken).ConfigureAwait(false))
         {
             throw new TransferFailure(ControllerReasons.DestinationNotFound, $"bucket '{target.Bucket}' of store '{store.Name}' does not exist");
         }
 
-        var disk = image.Status.StoredDisk!;
-        var library = await stores.GetAsync(disk.Store, cancellationToken).ConfigureAwait(false);
-        await using var reader = await library.OpenReadAsync(disk.Bucket, disk.Object, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using var source = await DiskImageReader.OpenAsync(reader, DiskFormat.Qcow2, cancellationToken: cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Exporting CustomImage {Image} as {Format} to {Destination}.", image.Name(), export.Spec.Format, target);
-
-        if (destination.Store is { } staleIn)
-        {
-            await staleIn.AbortIncompleteUploadsAsync(target.Bucket, target.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-
         var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
-        var progress = new ProgressReporter(
-            (p, ct) => _exports.UpdateStatusAsync(export, e => e.Status.Progress = p, ct),
-            options.ProgressInterval, time, logger, cancellationToken);
+        var description = $"the stored disk of CustomImage {image.Namespace()}/{image.Name()}";
         ConversionResult result;
-        await using (var sink = await registry.CreateSinkAsync(target, spoolDirectory: options.SpoolDirectory, cancellationToken: cancellationToken).ConfigureAwait(false))
+        long virtualSize;
+        try
         {
-            result = await DiskImageConverter.ConvertAsync(
-                source, sink, new ConversionOptions
-                {
-                    Format = OutputFormatOf(export.Spec.Format),
-                    Metadata = ImageSpecMetadata.ForExport(image),
-                    // The library QCOW2 was written by the engine, which stores no all-zero cluster: its map needs no pre-scan read.
-                    SourceAllocationIsExact = true,
-                }, progress, cancellationToken).ConfigureAwait(false);
+            await using var reader = await storedDisks.OpenAsync(image, cancellationToken).ConfigureAwait(false);
+            var digest = StoredDisks.Digest(image, "it was replaced behind the operator's back; nothing was exported");
+            await using var verification = DigestVerification.Start(reader, description, digest, cancellationToken);
+            await using var source = await DiskImageReader.OpenAsync(reader, DiskFormat.Qcow2, cancellationToken: cancellationToken).ConfigureAwait(false);
+            virtualSize = source.VirtualSize;
+            logger.LogInformation("Exporting CustomImage {Image} as {Format} to {Destination}.", image.Name(), export.Spec.Format, target);
+
+            if (destination.Store is { } staleIn)
+            {
+                await staleIn.AbortIncompleteUploadsAsync(target.Bucket, target.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            var progress = new ProgressReporter(
+                (p, ct) => _exports.UpdateStatusAsync(export, e => e.Status.Progress = p, ct),
+                options.ProgressInterval, time, logger, cancellationToken);
+            await using (var sink = await destination.CreateSinkAsync(registry, options.SpoolDirectory, cancellationToken).ConfigureAwait(false))
+            {
+                result = await DiskImageConverter.ConvertAsync(
+                    source, sink, new ConversionOptions
+                    {
+                        Format = OutputFormatOf(export.Spec.Format),
+                        Metadata = ImageSpecMetadata.ForExport(image),
+                        // The library QCOW2 was written by the engine, which stores no all-zero cluster: its map needs no pre-scan read.
+                        SourceAllocationIsExact = true,
+                        // A stored disk whose bytes are not the ones its import recorded is never shipped.
+                        CompletionGate = verification.WaitAsync,
+                    }, progress, cancellationToken).ConfigureAwait(false);
+            }
+
+            await progress.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (TransferFailure.Classify(e, description) is { Reason: ConditionReasons.StoredDiskChanged } changed)
+        {
+            await storedDisks.ReportAsync(image, changed, cancellationToken).ConfigureAwait(false);
+            throw;
         }
 
-        await progress.FlushAsync().ConfigureAwait(false);
         var sha256 = Convert.ToHexStringLower(result.Sha256 ?? throw new InvalidOperationException("The converter returned no SHA-256."));
         var verified = await VerifyAsync(destination, registry, result.BytesWritten, cancellationToken).ConfigureAwait(false);
 
-        var manifest = ExportManifest.For(image, export.Spec.Format, target.Bucket, target.Key, result.BytesWritten, source.VirtualSize, sha256, time.GetUtcNow().UtcDateTime).ToUtf8Json();
+        var manifest = ExportManifest.For(image, export.Spec.Format, target.Bucket, target.Key, result.BytesWritten, virtualSize, sha256, time.GetUtcNow().UtcDateTime).ToUtf8Json();
         await WriteManifestAsync(destination, registry, manifest, cancellationToken).ConfigureAwait(false);
 
         var secretRef = destination.Store is { } signer
@@ -295,14 +323,14 @@ public sealed class ImageExportController(
             e.Status.Sha256 = sha256;
             e.Status.ManifestObject = destination.Manifest?.Key;
             e.Status.PreauthenticatedRequestSecretRef = secretRef;
-            e.Status.Progress = new TransferProgress { Percent = 100, BytesDone = source.VirtualSize, BytesTotal = source.VirtualSize };
+            e.Status.Progress = new TransferProgress { Percent = 100, BytesDone = virtualSize, BytesTotal = virtualSize };
             e.Status.CompletionTime = time.GetUtcNow().UtcDateTime;
             e.Status.Set(ConditionTypes.Exporting, ConditionStatus.False, ConditionReasons.Succeeded, "the export finished", e.Generation(), time.GetUtcNow());
             e.Status.Set(ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.Succeeded, outcome, e.Generation(), time.GetUtcNow());
         }, cancellationToken).ConfigureAwait(false);
         metrics.BytesExported.Inc(result.BytesWritten);
         metrics.Transfers.WithLabels(Direction, ConditionReasons.Succeeded).Inc();
-        metrics.ObserveConversion(Direction, source.VirtualSize, elapsed);
+        metrics.ObserveConversion(Direction, virtualSize, elapsed);
         logger.LogInformation("Exported CustomImage {Image}: {Bytes} bytes in {Seconds:F1} s.", image.Name(), result.BytesWritten, elapsed.TotalSeconds);
         await events.NormalAsync(export, "Exported", $"{ImageSpecMetadata.Text(export.Spec.Format)} object of {result.BytesWritten} bytes at {target}; {verified}", cancellationToken).ConfigureAwait(false);
     }
@@ -353,15 +381,7 @@ public sealed class ImageExportController(
 
         if (destination.Store is { } store)
         {
-            using var body = new MemoryStream(manifest);
-            await store.Minio.PutObjectAsync(
-                new PutObjectArgs().WithBucket(location.Bucket).WithObject(location.Key).WithStreamData(body).WithObjectSize(manifest.Length).WithContentType("application/json"),
-                cancellationToken).ConfigureAwait(false);
-            if ((await store.StatAsync(location.Bucket, location.Key, cancellationToken).ConfigureAwait(false)).Size != manifest.Length)
-            {
-                throw new TransferFailure(ConditionReasons.VerificationFailed, $"the manifest {location.Key} at the destination does not have the size written");
-            }
-
+            await store.PutAsync(location.Bucket, location.Key, manifest, "application/json", cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -425,13 +445,22 @@ public sealed class ImageExportController(
         _ => OutputFormat.Raw,
     };
 
-    /// <summary>Where an export writes.</summary>
+    /// <summary>Where an export writes; disposing it drops the store built from keys the export brought.</summary>
     /// <param name="Disk">The disk object.</param>
     /// <param name="Manifest">The manifest beside it, unless the destination authorises the disk object alone.</param>
-    /// <param name="Store">The configured store holding both, written with its credentials; null for a pre-authenticated URL.</param>
-    private sealed record Destination(ObjectLocation Disk, ObjectLocation? Manifest, ObjectStore? Store)
+    /// <param name="Store">The store holding both, written with its keys; null for a pre-authenticated URL.</param>
+    /// <param name="OwnStore">The store built from the export's own keys (credentialsSecretRef), when it brought them.</param>
+    private sealed record Destination(ObjectLocation Disk, ObjectLocation? Manifest, ObjectStore? Store, ObjectStore? OwnStore) : IDisposable
     {
-        public static Destination InStore(ObjectStore store, string bucket, string key) =>
-            new(ObjectLocation.ForStore(store.Name, bucket, key), ObjectLocation.ForStore(store.Name, bucket, key + ExportManifest.Suffix), store);
+        public static Destination InStore(ObjectStore store, string bucket, string key, ObjectStore? own) =>
+            new(ObjectLocation.ForStore(store.Name, bucket, key), ObjectLocation.ForStore(store.Name, bucket, key + ExportManifest.Suffix), store, own);
+
+        /// <summary>The engine's output: a multipart upload into the store, or the registry's sink for a URL.</summary>
+        public async Task<IHeadPatchSink> CreateSinkAsync(ObjectStoreRegistry registry, string? spoolDirectory, CancellationToken cancellationToken) =>
+            Store is { } store
+                ? await store.StartUploadAsync(Disk.Bucket, Disk.Key, cancellationToken: cancellationToken).ConfigureAwait(false)
+                : await registry.CreateSinkAsync(Disk, spoolDirectory: spoolDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        public void Dispose() => OwnStore?.Dispose();
     }
 }

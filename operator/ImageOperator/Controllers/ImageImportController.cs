@@ -28,6 +28,7 @@ public sealed class ImageImportController(
     IKubernetes kubernetes,
     ObjectStores stores,
     ImportSources sources,
+    StoredDisks storedDisks,
     EventRecorder events,
     ImageMetrics metrics,
     OperatorOptions options,
@@ -128,6 +129,7 @@ public sealed class ImageImportController(
             image.Status.Set(ConditionTypes.Importing, ConditionStatus.True, ConditionReasons.InProgress, $"importing from ImageImport {import.Name()}", image.Generation(), time.GetUtcNow());
             image.Status.Set(ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.InProgress, "the image is being imported", image.Generation(), time.GetUtcNow());
             image.Status.Remove(ConditionTypes.Failed);
+            image.Status.Remove(ConditionTypes.StoredDiskIntact);
         }, cancellationToken).ConfigureAwait(false)
             ?? throw new TransferFailure(ConditionReasons.ImageNotAvailable, $"CustomImage {name} was deleted during the import");
     }
@@ -175,11 +177,10 @@ public sealed class ImageImportController(
     private async Task ImportAsync(ImageImport import, CustomImage image, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var source = await sources.OpenAsync(import, cancellationToken).ConfigureAwait(false);
-        await using var reader = source.Reader;
-        await using var verification = ManifestVerification.Start(source, cancellationToken);
+        await using var source = await sources.OpenAsync(import, cancellationToken).ConfigureAwait(false);
+        await using var verification = DigestVerification.Start(source.Reader, source.Description, source.Digest, cancellationToken);
         logger.LogInformation("Importing {Source} into CustomImage {Image}.", source.Description, image.Name());
-        await using var disk = await DiskImageReader.OpenAsync(reader, DeclaredFormat(import.Spec.SourceImageType, source.Manifest), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var disk = await DiskImageReader.OpenAsync(source.Reader, DeclaredFormat(import.Spec.SourceImageType, source.Manifest), cancellationToken: cancellationToken).ConfigureAwait(false);
 
         image = await DescribeImageAsync(import, image, disk, source, cancellationToken).ConfigureAwait(false);
         import = await _imports.UpdateStatusAsync(import, i =>
@@ -198,12 +199,29 @@ public sealed class ImageImportController(
             (p, ct) => _imports.UpdateStatusAsync(import, i => i.Status.Progress = p, ct),
             options.ProgressInterval, time, logger, cancellationToken);
         ConversionResult result;
-        await using (var sink = await store.StartUploadAsync(bucket, key, cancellationToken: cancellationToken).ConfigureAwait(false))
+        StoredObject written;
+        try
         {
-            result = await DiskImageConverter.ConvertAsync(disk, sink, new ConversionOptions { Format = OutputFormat.Qcow2 }, progress, cancellationToken).ConfigureAwait(false);
+            await using var sink = await store.StartUploadAsync(bucket, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // Bytes that are not the ones the manifest or the copied image records never become a stored disk.
+            var conversion = new ConversionOptions { Format = OutputFormat.Qcow2, CompletionGate = verification.WaitAsync };
+            result = await DiskImageConverter.ConvertAsync(disk, sink, conversion, progress, cancellationToken).ConfigureAwait(false);
+            written = sink.Result ?? throw new InvalidOperationException("The completed upload reported no stored object.");
+        }
+        catch (Exception e) when (source.CopiedFrom is { } original && TransferFailure.Classify(e, source.Description) is { Reason: ConditionReasons.StoredDiskChanged } changed)
+        {
+            await storedDisks.ReportAsync(original, changed, cancellationToken).ConfigureAwait(false);
+            throw;
         }
 
         await progress.FlushAsync().ConfigureAwait(false);
+        if (written.Size != result.BytesWritten)
+        {
+            await store.RemoveAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+            throw new TransferFailure(ConditionReasons.VerificationFailed,
+                $"the stored object has {written.Size} bytes where {result.BytesWritten} were written; it was removed");
+        }
+
         var stored = new StoredDisk
         {
             Store = store.Name,
@@ -213,19 +231,8 @@ public sealed class ImageImportController(
             SizeBytes = result.BytesWritten,
             VirtualSizeBytes = disk.VirtualSize,
             Sha256 = Convert.ToHexStringLower(result.Sha256 ?? throw new InvalidOperationException("The converter returned no SHA-256.")),
+            ETag = written.ETag,
         };
-        try
-        {
-            await verification.WaitAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // Converted from bytes that are not the ones the manifest describes: never keep them.
-            await store.RemoveAsync(bucket, key, cancellationToken).ConfigureAwait(false);
-            throw;
-        }
-
-        await VerifyStoredAsync(store, stored, cancellationToken).ConfigureAwait(false);
 
         var available = await _images.UpdateStatusAsync(image, i =>
         {
@@ -235,6 +242,8 @@ public sealed class ImageImportController(
             i.Status.Warnings = [.. disk.Findings];
             i.Status.Set(ConditionTypes.Importing, ConditionStatus.False, ConditionReasons.Succeeded, $"imported from {source.Description}", i.Generation(), time.GetUtcNow());
             i.Status.Set(ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.Available, "the image is available", i.Generation(), time.GetUtcNow());
+            i.Status.Set(ConditionTypes.StoredDiskIntact, ConditionStatus.True, ConditionReasons.Verified,
+                $"stored with ETag {stored.ETag} and sha256 {stored.Sha256}; every export and copy checks both", i.Generation(), time.GetUtcNow());
         }, cancellationToken).ConfigureAwait(false);
         if (available is null)
         {
@@ -319,17 +328,6 @@ public sealed class ImageImportController(
         catch (HttpOperationException e) when ((int)e.Response.StatusCode is 400 or 403 or 422)
         {
             throw new TransferFailure(ControllerReasons.ImageRejected, $"the API server refused the metadata of the source for CustomImage {image.Name()}: {ApiMessage(e)}");
-        }
-    }
-
-    private static async Task VerifyStoredAsync(ObjectStore store, StoredDisk stored, CancellationToken cancellationToken)
-    {
-        var stat = await store.StatAsync(stored.Bucket, stored.Object, cancellationToken).ConfigureAwait(false);
-        if (stat.Size != stored.SizeBytes)
-        {
-            await store.RemoveAsync(stored.Bucket, stored.Object, cancellationToken).ConfigureAwait(false);
-            throw new TransferFailure(ConditionReasons.VerificationFailed,
-                $"the stored object has {stat.Size} bytes where {stored.SizeBytes} were written; it was removed");
         }
     }
 

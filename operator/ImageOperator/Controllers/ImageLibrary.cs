@@ -18,10 +18,17 @@ public static class ImageLibrary
         return $"{Prefix}{import.Metadata.NamespaceProperty}/{import.Spec.ImageName}/{import.Metadata.Uid}.qcow2";
     }
 
-    /// <summary>Whether <paramref name="disk"/> is an object of the library that the operator may delete.</summary>
-    public static bool Owns(StoredDisk disk, string? libraryStore, string libraryBucket)
+    /// <summary>
+    /// Whether <paramref name="disk"/> lies where the operator stores the disks of images of namespace
+    /// <paramref name="ns"/>: in the library bucket of the library store, under <c>images/&lt;ns&gt;/</c>. A status that
+    /// names any other object (written by someone else than the operator) is never read, shipped or deleted.
+    /// </summary>
+    public static bool Owns(StoredDisk disk, string ns, string libraryStore, string libraryBucket)
     {
         ArgumentNullException.ThrowIfNull(disk);
-        return disk.Bucket == libraryBucket && disk.Object.StartsWith(Prefix, StringComparison.Ordinal) && (libraryStore is null || disk.Store == libraryStore);
+        return disk.Bucket == libraryBucket
+            && disk.Store == libraryStore
+            && disk.Object.StartsWith($"{Prefix}{ns}/", StringComparison.Ordinal)
+            && Storage.ObjectLocation.ObjectNameProblem(disk.Object) is null;
     }
 }

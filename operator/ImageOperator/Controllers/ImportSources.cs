@@ -6,26 +6,39 @@ using ImageOperator.Configuration;
 using ImageOperator.DiskFormats.IO;
 using ImageOperator.Runtime.Entities;
 using ImageOperator.Storage;
+using ImageOperator.Tenancy;
 using k8s;
 using k8s.Autorest;
 
 namespace ImageOperator.Controllers;
 
-/// <summary>An import source opened for ranged reads.</summary>
+/// <summary>An import source opened for ranged reads; disposing it closes the reader and any keys of the transfer's own.</summary>
 /// <param name="Reader">The bytes of the source image.</param>
 /// <param name="Description">Where it is, safe for status, events and logs (no credentials, no signature).</param>
 /// <param name="CopiedFrom">The CustomImage being copied, for copies.</param>
 /// <param name="Manifest">The validated export manifest naming the disk, for manifest imports; its size already matches.</param>
-public sealed record OpenedSource(IRangeReader Reader, string Description, CustomImage? CopiedFrom, ExportManifest? Manifest = null);
+/// <param name="Digest">The SHA-256 the source must have (a manifest's, a copied image's), checked while it is read.</param>
+/// <param name="OwnStore">The store built with keys the import brought (credentialsSecretRef), used by this import only.</param>
+public sealed record OpenedSource(
+    IRangeReader Reader, string Description, CustomImage? CopiedFrom, ExportManifest? Manifest = null, ExpectedDigest? Digest = null, ObjectStore? OwnStore = null)
+    : IAsyncDisposable
+{
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await Reader.DisposeAsync().ConfigureAwait(false);
+        OwnStore?.Dispose();
+    }
+}
 
 /// <summary>
-/// Opens the source of an import: an object in a configured store, an object-storage or pre-signed URL (given
-/// inline or in a Secret of the import's namespace), the disk object beside an export manifest, or the stored
-/// disk of another CustomImage (in another namespace only when shared with the import's namespace).
+/// Opens the source of an import: an object in a configured store (with the operator's keys where the namespace is
+/// granted them, or with keys the import brings), an object-storage or pre-signed URL (given inline or in a Secret of
+/// the import's namespace), the disk object beside an export manifest, or the stored disk of another CustomImage (in
+/// another namespace only when shared with the import's namespace). The library bucket is never a source.
 /// </summary>
-public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
+public sealed class ImportSources(ObjectStores stores, StoredDisks storedDisks, StoreAccessPolicy policy, IKubernetes kubernetes)
 {
-
     private readonly EntityClient<CustomImage> _images = new(kubernetes);
 
     /// <summary>Opens the source of <paramref name="import"/>.</summary>
@@ -38,15 +51,25 @@ public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
         var ns = import.Metadata.NamespaceProperty;
         if (source.ObjectStore is { } objectStore)
         {
-            var location = ObjectLocation.ForStore(objectStore.Store ?? "default", objectStore.Bucket, objectStore.Object);
-            var store = await stores.GetAsync(objectStore.Store, cancellationToken).ConfigureAwait(false);
-            var reader = await store.OpenReadAsync(objectStore.Bucket, objectStore.Object, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new OpenedSource(reader, location.ToString(), null);
+            TransferFailure.ThrowIfRefused(policy.CheckStoreObject(
+                ns, objectStore.Store, objectStore.Bucket, objectStore.Object, StoreAccess.Read, ownCredentials: objectStore.CredentialsSecretRef is not null));
+            var (store, own) = await StoreForAsync(objectStore, ns, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var reader = await store.OpenReadAsync(objectStore.Bucket, objectStore.Object, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return new OpenedSource(reader, ObjectLocation.ForStore(store.Name, objectStore.Bucket, objectStore.Object).ToString(), null, OwnStore: own);
+            }
+            catch
+            {
+                own?.Dispose();
+                throw;
+            }
         }
 
         if (source.Url is { } url)
         {
             var location = ObjectLocation.Parse(await ResolveUrlAsync(url, ns, "spec.source.url", cancellationToken).ConfigureAwait(false));
+            TransferFailure.ThrowIfRefused(policy.CheckUrl(ns, location, StoreAccess.Read));
             var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
             return new OpenedSource(await registry.OpenReadAsync(location, cancellationToken: cancellationToken).ConfigureAwait(false), location.ToString(), null);
         }
@@ -65,6 +88,22 @@ public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
     }
 
     /// <summary>
+    /// The store to reach <paramref name="location"/> with: a store of its own keys when it brings them (the caller
+    /// disposes it, returned as Own), else the configured store.
+    /// </summary>
+    public async Task<(ObjectStore Store, ObjectStore? Own)> StoreForAsync(ObjectStoreLocation location, string ns, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        if (location.CredentialsSecretRef is { } secret)
+        {
+            var own = await stores.TenantStoreAsync(location.Store, ns, secret.Name, cancellationToken).ConfigureAwait(false);
+            return (own, own);
+        }
+
+        return (await stores.GetAsync(location.Store, cancellationToken).ConfigureAwait(false), null);
+    }
+
+    /// <summary>
     /// Where the disk object <paramref name="diskObject"/> beside the manifest at <paramref name="manifest"/> is
     /// reachable with the manifest URL's own authority: the same bucket, under the same pre-authenticated
     /// <c>/p/&lt;token&gt;/</c> prefix (a bucket-level request reads every object of its bucket) or through the same
@@ -74,6 +113,12 @@ public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
     public static ObjectLocation? Beside(ObjectLocation manifest, string diskObject)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        if (ObjectLocation.ObjectNameProblem(diskObject) is { } problem)
+        {
+            // Checked before the name joins a URL path, where a client would resolve '..' into another bucket.
+            throw new ObjectStorageException(ObjectStorageError.InvalidLocation, $"The manifest's disk object is refused: {problem}.");
+        }
+
         if (manifest.Url is not { } url || url.Query.Length > 0)
         {
             return null;
@@ -118,6 +163,7 @@ public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
     private async Task<OpenedSource> OpenManifestAsync(UrlLocation url, string ns, CancellationToken cancellationToken)
     {
         var location = ObjectLocation.Parse(await ResolveUrlAsync(url, ns, "spec.source.manifest", cancellationToken).ConfigureAwait(false));
+        TransferFailure.ThrowIfRefused(policy.CheckUrl(ns, location, StoreAccess.Read));
         var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
         var manifest = await ReadManifestAsync(registry, location, cancellationToken).ConfigureAwait(false);
         manifest.Validate();
@@ -141,6 +187,8 @@ public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
             throw new TransferFailure(ControllerReasons.InvalidManifest, "the manifest is invalid: diskObject names the manifest itself");
         }
 
+        TransferFailure.ThrowIfRefused(policy.CheckUrl(ns, disk, StoreAccess.Read));
+
         S3RangeReader reader;
         try
         {
@@ -152,14 +200,14 @@ public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
                 $"{e.Message} The pre-authenticated request of the manifest must be a bucket-level one that reads the disk object beside it.", e);
         }
 
+        const string Altered = "the disk or the manifest was altered; nothing was imported";
         if (reader.Length != manifest.SizeBytes)
         {
             await reader.DisposeAsync().ConfigureAwait(false);
-            throw new TransferFailure(ConditionReasons.VerificationFailed,
-                $"{disk} has {reader.Length} bytes but its manifest records {manifest.SizeBytes}: the disk or the manifest was altered; nothing was imported");
+            throw new TransferFailure(ConditionReasons.VerificationFailed, $"{disk} has {reader.Length} bytes but its manifest records {manifest.SizeBytes}: {Altered}");
         }
 
-        return new OpenedSource(reader, disk.ToString(), null, manifest);
+        return new OpenedSource(reader, disk.ToString(), null, manifest, new ExpectedDigest(manifest.Sha256, "its manifest", ConditionReasons.VerificationFailed, Altered));
     }
 
     private static async Task<ExportManifest> ReadManifestAsync(ObjectStoreRegistry registry, ObjectLocation location, CancellationToken cancellationToken)
@@ -200,9 +248,7 @@ public sealed class ImportSources(ObjectStores stores, IKubernetes kubernetes)
             throw new TransferFailure(ConditionReasons.ImageNotAvailable, $"{description} is {image.Status.LifecycleState?.ToString() ?? "not ready"}; only Available images can be copied");
         }
 
-        var disk = image.Status.StoredDisk;
-        var store = await stores.GetAsync(disk.Store, cancellationToken).ConfigureAwait(false);
-        var reader = await store.OpenReadAsync(disk.Bucket, disk.Object, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new OpenedSource(reader, description, image);
+        var reader = await storedDisks.OpenAsync(image, cancellationToken).ConfigureAwait(false);
+        return new OpenedSource(reader, description, image, Digest: StoredDisks.Digest(image, "it was replaced behind the operator's back; nothing was imported"));
     }
 }

@@ -18,7 +18,6 @@ namespace ImageOperator.Controllers;
 public sealed class StoredDiskFinalizer(
     IKubernetes kubernetes,
     ObjectStores stores,
-    OperatorOptions options,
     EventRecorder events,
     TimeProvider time,
     ILogger<StoredDiskFinalizer> logger) : IEntityFinalizer<CustomImage>
@@ -68,7 +67,7 @@ public sealed class StoredDiskFinalizer(
 
         if (entity.Status.StoredDisk is { } disk)
         {
-            if (ImageLibrary.Owns(disk, options.Library.Store ?? options.Store(null).Name, stores.LibraryBucket))
+            if (ImageLibrary.Owns(disk, entity.Namespace(), stores.LibraryStoreName, stores.LibraryBucket))
             {
                 var store = await stores.GetAsync(disk.Store, cancellationToken).ConfigureAwait(false);
                 await store.RemoveAsync(disk.Bucket, disk.Object, cancellationToken).ConfigureAwait(false);
@@ -76,7 +75,7 @@ public sealed class StoredDiskFinalizer(
             }
             else
             {
-                logger.LogWarning("Kept the stored disk {Bucket}/{Object}: it is outside the image library.", disk.Bucket, disk.Object);
+                logger.LogWarning("Kept the object {Bucket}/{Object} named by the stored disk: it is not where this image's disk is kept in the library.", disk.Bucket, disk.Object);
             }
         }
 

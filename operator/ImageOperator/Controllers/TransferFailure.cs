@@ -2,6 +2,7 @@ using ImageOperator.Api.V1Alpha1;
 using ImageOperator.DiskFormats;
 using ImageOperator.Runtime.Events;
 using ImageOperator.Storage;
+using ImageOperator.Tenancy;
 
 namespace ImageOperator.Controllers;
 
@@ -33,8 +34,19 @@ public sealed class TransferFailure(string reason, string message, Exception? in
                 new TransferFailure(ConditionReasons.AccessDenied, EventMessage.Sanitize(storage.Message), storage),
             ObjectStorageException { Error: ObjectStorageError.InvalidLocation } storage =>
                 new TransferFailure(ControllerReasons.InvalidLocation, EventMessage.Sanitize(storage.Message), storage),
+            ObjectStorageException { Error: ObjectStorageError.Changed } storage =>
+                new TransferFailure(ConditionReasons.StoredDiskChanged, EventMessage.Sanitize(storage.Message), storage),
             _ => null,
         };
+    }
+
+    /// <summary>Throws the failure a tenancy rule's refusal stands for; does nothing when <paramref name="refusal"/> is null.</summary>
+    public static void ThrowIfRefused(AccessRefusal? refusal)
+    {
+        if (refusal is not null)
+        {
+            throw new TransferFailure(refusal.Reason, refusal.Message);
+        }
     }
 
     /// <summary>The condition reason of an image the engine refused.</summary>

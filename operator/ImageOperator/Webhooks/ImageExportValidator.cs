@@ -1,5 +1,7 @@
 using ImageOperator.Api.V1Alpha1;
+using ImageOperator.Configuration;
 using ImageOperator.Runtime.Webhooks;
+using ImageOperator.Tenancy;
 
 namespace ImageOperator.Webhooks;
 
@@ -9,7 +11,8 @@ namespace ImageOperator.Webhooks;
 /// name to append; the spec is fixed once created.
 /// </summary>
 /// <param name="lookup">Cluster state: images and Secrets.</param>
-public sealed class ImageExportValidator(IAdmissionLookup lookup) : ValidationWebhook<ImageExport>
+/// <param name="policy">The tenancy rules: which namespace may use which bucket and object.</param>
+public sealed class ImageExportValidator(IAdmissionLookup lookup, StoreAccessPolicy policy) : ValidationWebhook<ImageExport>
 {
     /// <inheritdoc />
     public override async ValueTask<ValidationResult> CreateAsync(ImageExport entity, AdmissionContext context, CancellationToken cancellationToken)
@@ -75,7 +78,7 @@ public sealed class ImageExportValidator(IAdmissionLookup lookup) : ValidationWe
 
         if (destination.ObjectStore is { } objectStore)
         {
-            LocationRules.CheckObjectStore(findings, $"{Field}.objectStore", objectStore);
+            await LocationRules.CheckObjectStoreAsync(findings, $"{Field}.objectStore", objectStore, @namespace, StoreAccess.Write, policy, lookup, cancellationToken).ConfigureAwait(false);
             if (destination.ObjectName is not null)
             {
                 findings.Deny($"{Field}.objectName", "only applies to a bucket-level url; set objectStore.object instead");
@@ -84,7 +87,7 @@ public sealed class ImageExportValidator(IAdmissionLookup lookup) : ValidationWe
             return;
         }
 
-        var url = await LocationRules.CheckUrlAsync(findings, $"{Field}.url", destination.Url!, @namespace, LocationUse.Export, lookup, cancellationToken).ConfigureAwait(false);
+        var url = await LocationRules.CheckUrlAsync(findings, $"{Field}.url", destination.Url!, @namespace, LocationUse.Export, destination.ObjectName, policy, lookup, cancellationToken).ConfigureAwait(false);
         if (url is null)
         {
             return;

@@ -1,5 +1,7 @@
 using ImageOperator.Api.V1Alpha1;
+using ImageOperator.Configuration;
 using ImageOperator.Runtime.Webhooks;
+using ImageOperator.Tenancy;
 
 namespace ImageOperator.Webhooks;
 
@@ -9,7 +11,8 @@ namespace ImageOperator.Webhooks;
 /// valid shape compatibilities (SPEC §6), and an immutable source once created.
 /// </summary>
 /// <param name="lookup">Cluster state: shapes, images and Secrets.</param>
-public sealed class ImageImportValidator(IAdmissionLookup lookup) : ValidationWebhook<ImageImport>
+/// <param name="policy">The tenancy rules: which namespace may use which bucket and object.</param>
+public sealed class ImageImportValidator(IAdmissionLookup lookup, StoreAccessPolicy policy) : ValidationWebhook<ImageImport>
 {
     /// <inheritdoc />
     public override async ValueTask<ValidationResult> CreateAsync(ImageImport entity, AdmissionContext context, CancellationToken cancellationToken)
@@ -135,15 +138,15 @@ public sealed class ImageImportValidator(IAdmissionLookup lookup) : ValidationWe
 
         if (source.ObjectStore is { } objectStore)
         {
-            LocationRules.CheckObjectStore(findings, "spec.source.objectStore", objectStore);
+            await LocationRules.CheckObjectStoreAsync(findings, "spec.source.objectStore", objectStore, @namespace, StoreAccess.Read, policy, lookup, cancellationToken).ConfigureAwait(false);
         }
         else if (source.Url is { } url)
         {
-            await LocationRules.CheckUrlAsync(findings, "spec.source.url", url, @namespace, LocationUse.Import, lookup, cancellationToken).ConfigureAwait(false);
+            await LocationRules.CheckUrlAsync(findings, "spec.source.url", url, @namespace, LocationUse.Import, objectName: null, policy, lookup, cancellationToken).ConfigureAwait(false);
         }
         else if (source.Manifest is { } manifest)
         {
-            await LocationRules.CheckUrlAsync(findings, "spec.source.manifest", manifest, @namespace, LocationUse.Import, lookup, cancellationToken).ConfigureAwait(false);
+            await LocationRules.CheckUrlAsync(findings, "spec.source.manifest", manifest, @namespace, LocationUse.Import, objectName: null, policy, lookup, cancellationToken).ConfigureAwait(false);
         }
         else
         {

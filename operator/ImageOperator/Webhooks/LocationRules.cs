@@ -1,5 +1,7 @@
 using ImageOperator.Api.V1Alpha1;
+using ImageOperator.Configuration;
 using ImageOperator.Storage;
+using ImageOperator.Tenancy;
 
 namespace ImageOperator.Webhooks;
 
@@ -15,24 +17,69 @@ public enum LocationUse
 
 /// <summary>
 /// SPEC §7: object-store locations and object-storage URLs. A URL that grants access (pre-authenticated or
-/// pre-signed) is a secret: it must come from a Secret, never sit in the spec. Messages never quote a URL.
+/// pre-signed) is a secret: it must come from a Secret, never sit in the spec. Names are data, never paths, and the
+/// tenancy rules (<see cref="StoreAccessPolicy"/>) decide which namespace may use which object. Messages never quote a URL.
 /// </summary>
 public static class LocationRules
 {
-    /// <summary>Checks a bucket/object location at <paramref name="field"/>.</summary>
-    public static void CheckObjectStore(AdmissionFindings findings, string field, ObjectStoreLocation location)
+    /// <summary>
+    /// Checks a bucket/object location at <paramref name="field"/>: the names are data (no path tricks), the Secret of
+    /// keys it brings exists with both keys, and the tenancy rules let <paramref name="namespace"/> use the object.
+    /// </summary>
+    public static async ValueTask CheckObjectStoreAsync(
+        AdmissionFindings findings,
+        string field,
+        ObjectStoreLocation location,
+        string @namespace,
+        StoreAccess access,
+        StoreAccessPolicy policy,
+        IAdmissionLookup lookup,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(findings);
         ArgumentNullException.ThrowIfNull(location);
-        if (ObjectLocation.ObjectNameProblem(location.Object) is { } problem)
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(lookup);
+        var valid = true;
+        if (ObjectLocation.BucketProblem(location.Bucket) is { } bucketProblem)
+        {
+            findings.Deny($"{field}.bucket", bucketProblem);
+            valid = false;
+        }
+
+        // An export also writes <object>.manifest.json beside the disk object, which must be a valid name too.
+        var written = access.HasFlag(StoreAccess.Write) ? location.Object + Controllers.ExportManifest.Suffix : location.Object;
+        if ((ObjectLocation.ObjectNameProblem(location.Object) ?? ObjectLocation.ObjectNameProblem(written)) is { } problem)
         {
             findings.Deny($"{field}.object", problem);
+            valid = false;
+        }
+
+        if (location.CredentialsSecretRef is { } secret)
+        {
+            foreach (var key in new[] { ObjectStores.AccessKeyKey, ObjectStores.SecretKeyKey })
+            {
+                var value = await lookup.FindSecretValueAsync(@namespace, secret.Name, key, cancellationToken).ConfigureAwait(false);
+                if (!value.SecretExists || string.IsNullOrWhiteSpace(value.Value))
+                {
+                    findings.Deny($"{field}.credentialsSecretRef.name", value.SecretExists
+                        ? $"Secret '{secret.Name}' has no (or an empty) key '{key}'; it must hold '{ObjectStores.AccessKeyKey}' and '{ObjectStores.SecretKeyKey}'"
+                        : $"Secret '{secret.Name}' does not exist in namespace '{@namespace}'");
+                    break;
+                }
+            }
+        }
+
+        if (valid && policy.CheckStoreObject(@namespace, location.Store, location.Bucket, location.Object, access, location.CredentialsSecretRef is not null) is { } refusal)
+        {
+            findings.Deny(field, refusal.Message);
         }
     }
 
     /// <summary>
     /// Checks a URL location at <paramref name="field"/>: syntax, no credentials in plain sight, the referenced
-    /// Secret and key exist. Returns the parsed URL when it could be read.
+    /// Secret and key exist, and the tenancy rules let <paramref name="namespace"/> use the object (for a bucket-level export
+    /// URL: <paramref name="objectName"/> in that bucket). Returns the parsed URL when it could be read.
     /// </summary>
     public static async ValueTask<ObjectLocation?> CheckUrlAsync(
         AdmissionFindings findings,
@@ -40,11 +87,14 @@ public static class LocationRules
         UrlLocation location,
         string @namespace,
         LocationUse use,
+        string? objectName,
+        StoreAccessPolicy policy,
         IAdmissionLookup lookup,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(findings);
         ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(lookup);
         if ((location.Url is null) == (location.SecretRef is null))
         {
@@ -99,6 +149,15 @@ public static class LocationRules
         if (use == LocationUse.Import && url.IsBucketLevel)
         {
             findings.Deny(urlField, "names a bucket but no object; an import reads one object (…/o/<object> or /<bucket>/<object>)");
+        }
+
+        var used = url.IsBucketLevel && !string.IsNullOrEmpty(objectName) && ObjectLocation.ObjectNameProblem(objectName) is null
+            ? url.WithObject(objectName)
+            : url;
+        if ((!used.IsBucketLevel || use == LocationUse.Import)
+            && policy.CheckUrl(@namespace, used, use == LocationUse.Export ? StoreAccess.Write : StoreAccess.Read) is { } refusal)
+        {
+            findings.Deny(urlField, refusal.Message);
         }
 
         return url;

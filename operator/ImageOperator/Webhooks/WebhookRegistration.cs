@@ -1,6 +1,9 @@
 using System.Net;
 using ImageOperator.Api.V1Alpha1;
+using ImageOperator.Configuration;
 using ImageOperator.Runtime.Webhooks;
+using ImageOperator.Tenancy;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ImageOperator.Webhooks;
 
@@ -40,6 +43,8 @@ public static class WebhookRegistration
         }
 
         builder.Services.AddAdmissionWebhooks();
+        builder.Services.TryAddSingleton(_ => builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions());
+        builder.Services.TryAddSingleton<StoreAccessPolicy>();
         builder.Services.AddSingleton<ShapeCache>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<ShapeCache>());
         builder.Services.AddSingleton<IAdmissionLookup, ClusterAdmissionLookup>();

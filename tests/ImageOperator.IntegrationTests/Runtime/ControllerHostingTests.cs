@@ -36,7 +36,7 @@ public sealed class ControllerHostingTests(ControlPlaneFixture controlPlane) : I
             .AddSingleton(probe);
         collection
             .AddOperatorRuntime(options => options.LeaderElection = null)
-            .AddController<Widget, WidgetController>(new ControllerOptions { Workers = 2, Informer = new InformerOptions { Namespace = ns } })
+            .AddController<Widget, WidgetController>(new ControllerOptions { Workers = 2, Informer = new InformerOptions { Namespaces = [ns] } })
             .AddFinalizer<Widget, WidgetFinalizer>(Guard);
         host = await RuntimeHost.StartAsync(collection);
     }

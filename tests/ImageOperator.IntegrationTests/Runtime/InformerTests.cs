@@ -31,7 +31,7 @@ public sealed class InformerTests(ControlPlaneFixture controlPlane) : IAsyncLife
         await client.CreateAsync(Widget.New(ns, "before-start"));
         var events = new ConcurrentQueue<(InformerEventType Type, string Name, int Size)>();
         var informer = new EntityInformer<Widget>(
-            client, new InformerOptions { Namespace = ns }, (type, w) => events.Enqueue((type, w.Name(), w.Spec.Size)), NullLogger.Instance);
+            client, new InformerOptions { Namespaces = [ns] }, (type, w) => events.Enqueue((type, w.Name(), w.Spec.Size)), NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var running = informer.RunAsync(stop.Token);
         await informer.WaitForSyncAsync(stop.Token).WaitAsync(TimeSpan.FromSeconds(30));
@@ -65,7 +65,7 @@ public sealed class InformerTests(ControlPlaneFixture controlPlane) : IAsyncLife
         var client = new EntityClient<Widget>(kubernetes);
         var events = new ConcurrentQueue<(InformerEventType Type, string Name)>();
         var informer = new EntityInformer<Widget>(
-            client, new InformerOptions { Namespace = ns, WatchTimeout = TimeSpan.FromSeconds(2) }, (type, w) => events.Enqueue((type, w.Name())), log);
+            client, new InformerOptions { Namespaces = [ns], WatchTimeout = TimeSpan.FromSeconds(2) }, (type, w) => events.Enqueue((type, w.Name())), log);
         using var stop = new CancellationTokenSource();
         var running = informer.RunAsync(stop.Token);
 

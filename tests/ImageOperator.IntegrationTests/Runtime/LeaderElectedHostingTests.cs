@@ -102,7 +102,7 @@ public sealed class LeaderElectedHostingTests(ControlPlaneFixture controlPlane) 
                     RenewDeadline = TimeSpan.FromSeconds(2),
                     RetryPeriod = TimeSpan.FromMilliseconds(500),
                 })
-                .AddController<Widget, RecordingController>(new ControllerOptions { Informer = new InformerOptions { Namespace = test.ns } });
+                .AddController<Widget, RecordingController>(new ControllerOptions { Informer = new InformerOptions { Namespaces = [test.ns] } });
             var replica = new Replica(collection.BuildServiceProvider());
             foreach (var service in replica.hosted)
             {

@@ -42,7 +42,7 @@ public sealed class StatusOnlyChangeTests(ControlPlaneFixture controlPlane) : IA
                 Workers = 2,
                 InitialBackoff = InitialBackoff,
                 IgnoreStatusOnlyChanges = true,
-                Informer = new InformerOptions { Namespace = ns },
+                Informer = new InformerOptions { Namespaces = [ns] },
             });
         host = await RuntimeHost.StartAsync(collection);
     }

@@ -103,9 +103,11 @@ public sealed class ControllerLogicTests
         var import = new ImageImport { Metadata = new() { Name = "i", NamespaceProperty = "team", Uid = "1234" }, Spec = new ImageImportSpec { ImageName = "web" } };
 
         ImageLibrary.DiskKey(import).Should().Be("images/team/web/1234.qcow2");
-        ImageLibrary.Owns(new StoredDisk { Store = "default", Bucket = "lib", Object = "images/team/web/1234.qcow2" }, "default", "lib").Should().BeTrue();
-        ImageLibrary.Owns(new StoredDisk { Store = "default", Bucket = "user-bucket", Object = "images/x" }, "default", "lib").Should().BeFalse();
-        ImageLibrary.Owns(new StoredDisk { Store = "default", Bucket = "lib", Object = "other/x" }, "default", "lib").Should().BeFalse();
+        ImageLibrary.Owns(new StoredDisk { Store = "default", Bucket = "lib", Object = "images/team/web/1234.qcow2" }, "team", "default", "lib").Should().BeTrue();
+        ImageLibrary.Owns(new StoredDisk { Store = "default", Bucket = "user-bucket", Object = "images/team/x" }, "team", "default", "lib").Should().BeFalse();
+        ImageLibrary.Owns(new StoredDisk { Store = "default", Bucket = "lib", Object = "other/x" }, "team", "default", "lib").Should().BeFalse();
+        ImageLibrary.Owns(new StoredDisk { Store = "default", Bucket = "lib", Object = "images/victim/web/1.qcow2" }, "team", "default", "lib").Should().BeFalse("a status edited to name another namespace's disk must not get it deleted");
+        ImageLibrary.Owns(new StoredDisk { Store = "default", Bucket = "lib", Object = "images/team/../victim/web/1.qcow2" }, "team", "default", "lib").Should().BeFalse();
     }
 
     [Fact]

@@ -46,6 +46,7 @@ public sealed class ManifestSourceTests
         { Valid with { Sha256 = new string('A', 64) }, "sha256" },
         { Valid with { Sha256 = "abc" }, "sha256" },
         { Valid with { DiskObject = "" }, "diskObject" },
+        { Valid with { DiskObject = "../image-library/images/team-b/web/1.qcow2" }, "diskObject is refused: the object name has a '..' segment" },
         { Valid with { OperatingSystem = "Plan 9" }, "operatingSystem 'Plan 9'" },
         { Valid with { LaunchMode = "FAST" }, "launchMode 'FAST'" },
         { Valid with { Architecture = "sparc" }, "architecture 'sparc'" },

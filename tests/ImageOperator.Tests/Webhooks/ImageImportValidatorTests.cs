@@ -1,5 +1,6 @@
 using FluentAssertions;
 using ImageOperator.Api.V1Alpha1;
+using ImageOperator.Configuration;
 using ImageOperator.Webhooks;
 using Xunit;
 
@@ -9,7 +10,7 @@ public sealed class ImageImportValidatorTests
 {
     private readonly InMemoryAdmissionLookup lookup = InMemoryAdmissionLookup.WithCatalogue();
 
-    private ImageImportValidator Validator => new(lookup);
+    private ImageImportValidator Validator => new(lookup, TestPolicies.PerNamespacePrefixes());
 
     [Fact]
     public async Task A_valid_import_is_admitted_with_the_unofficial_image_warning()
@@ -87,6 +88,50 @@ public sealed class ImageImportValidatorTests
             "spec.source.customImage: CustomImage 'team-b/nothing' does not exist or is not shared with namespace 'team-a'"
         },
         {
+            "dot-dot segment in the object key", i => i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "images", Object = "../image-library/images/team-b/web/1.qcow2" } },
+            "spec.source.objectStore.object: the object name has a '..' segment"
+        },
+        {
+            "percent-encoded dot-dot in the object key", i => i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "images", Object = "team-a/%2e%2e/x" } },
+            "spec.source.objectStore.object: the object name contains the percent-encoded character '%2e'"
+        },
+        {
+            "the image library", i => i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "image-library", Object = "images/team-b/web/1.qcow2" } },
+            "spec.source.objectStore: bucket 'image-library' of store 'default' is the operator's image library: no import may read it"
+        },
+        {
+            "the image library with the namespace's own keys", i => i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "image-library", Object = "images/team-b/web/1.qcow2", CredentialsSecretRef = new LocalSecretReference { Name = "keys" } } },
+            "spec.source.objectStore: bucket 'image-library' of store 'default' is the operator's image library: no import may read it"
+        },
+        {
+            "the image library by URL", i => i.Spec.Source.Url!.Url = "https://minio.example.com/image-library/images/team-b/web/1.qcow2",
+            "spec.source.url.url: bucket 'image-library' of store 'default' is the operator's image library: no import may read it"
+        },
+        {
+            "the image library by a pre-signed URL", i => i.Spec.Source.Url = new UrlLocation { SecretRef = new SecretKeyReference { Name = "par", Key = "library" } },
+            "spec.source.url.secretRef: bucket 'image-library' of store 'default' is the operator's image library"
+        },
+        {
+            "a bucket reserved by configuration", i => i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "audit-logs", Object = "x" } },
+            "spec.source.objectStore: bucket 'audit-logs' of store 'default' is reserved by the operator's configuration: no import may read it"
+        },
+        {
+            "another namespace's prefix", i => i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "images", Object = "team-b/ol8.qcow2" } },
+            "spec.source.objectStore: namespace 'team-a' may not read object 'team-b/ol8.qcow2' in bucket 'images' of store 'default' with the operator's keys: its grants to read there cover images/team-a/*, exports/team-a/*, b1b/team-a/*, public/*"
+        },
+        {
+            "another namespace's prefix by URL", i => i.Spec.Source.Url!.Url = "https://minio.example.com/images/team-b/ol8.qcow2",
+            "spec.source.url.url: namespace 'team-a' may not read object 'team-b/ol8.qcow2' in bucket 'images'"
+        },
+        {
+            "a bucket no grant covers", i => i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "finance", Object = "team-a/x" } },
+            "spec.source.objectStore: namespace 'team-a' may not read object 'team-a/x' in bucket 'finance'"
+        },
+        {
+            "keys Secret without a secret key", i => i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "other", Object = "x", CredentialsSecretRef = new LocalSecretReference { Name = "half-keys" } } },
+            "spec.source.objectStore.credentialsSecretRef.name: Secret 'half-keys' has no (or an empty) key 'secretKey'"
+        },
+        {
             "image name taken", i => i.Spec.ImageName = "existing",
             "spec.imageName: CustomImage 'existing' already exists in namespace 'team-a'; choose another name"
         },
@@ -114,6 +159,10 @@ public sealed class ImageImportValidatorTests
     {
         lookup.AddSecret(Samples.Namespace, "par", "url", "https://os.example.com/p/tok3n/n/tenancy/b/images/o/ol8.qcow2")
             .AddSecret(Samples.Namespace, "par", "garbage", "not a url")
+            .AddSecret(Samples.Namespace, "par", "library", "https://minio.example.com/image-library/images/team-b/web/1.qcow2?X-Amz-Signature=deadbeef")
+            .AddSecret(Samples.Namespace, "half-keys", ObjectStores.AccessKeyKey, "AKIA")
+            .AddSecret(Samples.Namespace, "keys", ObjectStores.AccessKeyKey, "AKIA")
+            .AddSecret(Samples.Namespace, "keys", ObjectStores.SecretKeyKey, "s3cr3t")
             .AddImage(Samples.Namespace, Samples.LinuxImage("existing"))
             .AddImage("team-b", Samples.LinuxImage("private"));
         var import = Samples.UrlImport();
@@ -129,8 +178,16 @@ public sealed class ImageImportValidatorTests
     public static TheoryData<string, Action<ImageImport>> Allowed => new()
     {
         { "pre-authenticated URL from a Secret", i => i.Spec.Source.Url = new UrlLocation { SecretRef = new SecretKeyReference { Name = "par", Key = "url" } } },
-        { "object store", i => i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "images", Object = "ol8.vmdk" } } },
-        { "S3 path-style URL", i => i.Spec.Source.Url!.Url = "https://minio.example.com/images/ol8.qcow2" },
+        { "object store under the namespace's prefix", i => i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "images", Object = "team-a/ol8.vmdk" } } },
+        { "object store, read-only grant", i => i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "public", Object = "ol8.vmdk" } } },
+        {
+            "object store with the namespace's own keys", i =>
+            {
+                i.Spec.Source = new ImportSource { ObjectStore = new ObjectStoreLocation { Bucket = "team-b-bucket", Object = "any/ol8.vmdk", CredentialsSecretRef = new LocalSecretReference { Name = "keys" } } };
+            }
+        },
+        { "S3 path-style URL on the store, granted", i => i.Spec.Source.Url!.Url = "https://minio.example.com/images/team-a/ol8.qcow2" },
+        { "S3 path-style URL elsewhere", i => i.Spec.Source.Url!.Url = "https://downloads.example.org/images/ol8.qcow2" },
         { "NATIVE on a QCOW2", i => i.Spec.LaunchMode = LaunchMode.Native },
         { "NATIVE with the format detected", i => (i.Spec.SourceImageType, i.Spec.LaunchMode) = (SourceImageType.Auto, LaunchMode.Native) },
         { "EMULATED on a VHD", i => (i.Spec.SourceImageType, i.Spec.LaunchMode) = (SourceImageType.Vhd, LaunchMode.Emulated) },
@@ -146,6 +203,8 @@ public sealed class ImageImportValidatorTests
         var shared = Samples.LinuxImage("shared");
         shared.Spec.Sharing = new ImageSharing { Namespaces = ["team-c", Samples.Namespace] };
         lookup.AddSecret(Samples.Namespace, "par", "url", "https://os.example.com/p/tok3n/n/tenancy/b/images/o/ol8.qcow2")
+            .AddSecret(Samples.Namespace, "keys", ObjectStores.AccessKeyKey, "AKIA")
+            .AddSecret(Samples.Namespace, "keys", ObjectStores.SecretKeyKey, "s3cr3t")
             .AddImage("team-b", shared);
         var import = Samples.UrlImport();
         change(import);

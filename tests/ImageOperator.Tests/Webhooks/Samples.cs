@@ -63,7 +63,7 @@ internal static class Samples
         {
             ImageName = imageName,
             Format = ExportFormat.Qcow2,
-            Destination = new ExportDestination { ObjectStore = new ObjectStoreLocation { Bucket = "exports", Object = "ol8.qcow2" } },
+            Destination = new ExportDestination { ObjectStore = new ObjectStoreLocation { Bucket = "exports", Object = "team-a/ol8.qcow2" } },
         },
     };
 }
