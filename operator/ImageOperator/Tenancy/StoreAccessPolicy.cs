@@ -50,7 +50,7 @@ public sealed class StoreAccessPolicy
     /// <summary>
     /// Whether <paramref name="ns"/> may use an object of the configured store <paramref name="storeName"/> (the default
     /// store when null): with the operator's keys only as granted; with its own keys (<paramref name="ownCredentials"/>)
-    /// anywhere but in reserved buckets.
+    /// anywhere but in reserved buckets. Names that are not plain S3 names (path tricks included) are refused first.
     /// </summary>
     /// <returns>Null when allowed, else why not.</returns>
     public AccessRefusal? CheckStoreObject(string ns, string? storeName, string bucket, string key, StoreAccess access, bool ownCredentials)
@@ -65,6 +65,11 @@ public sealed class StoreAccessPolicy
             var known = string.Join(", ", _options.ObjectStores.Select(s => s.Name));
             return new AccessRefusal(Controllers.ControllerReasons.InvalidLocation,
                 $"no object store named '{storeName ?? "(default)"}' is configured ({(known.Length == 0 ? "none is" : "configured: " + known)})");
+        }
+
+        if ((ObjectLocation.BucketProblem(bucket) ?? ObjectLocation.ObjectNameProblem(key)) is { } problem)
+        {
+            return new AccessRefusal(Controllers.ControllerReasons.InvalidLocation, $"{problem}: bucket and object names are data, never paths");
         }
 
         return Reserved(Endpoint(store), bucket, store.Name, access) ?? (ownCredentials ? null : Grant(ns, store, bucket, key, access));

@@ -14,7 +14,9 @@ namespace ImageOperator.IntegrationTests.Controllers;
 /// <summary>
 /// The operator running in-process against the real API server and the real S3 server, watching one namespace of
 /// its own (so test classes never see each other's objects), with a fresh library bucket and its S3 keys in a
-/// Secret of that namespace. Also the tests' hands on both servers: kubectl, S3 uploads and downloads.
+/// Secret of that namespace. By default every namespace may use every bucket but the library with the operator's
+/// keys; <see cref="StartTenantsAsync"/> instead watches tenant namespaces too and grants each of them only its own
+/// prefix of one bucket. Also the tests' hands on both servers: kubectl, S3 uploads and downloads.
 /// </summary>
 public sealed class OperatorHarness : IAsyncDisposable
 {
@@ -34,14 +36,18 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     private readonly ControlPlaneFixture _controlPlane;
     private readonly S3ServerFixture _s3;
+    private const int StoreCount = 3;
+
     private readonly string[] _extraArguments;
     private WebApplication? _app;
 
-    private OperatorHarness(ControlPlaneFixture controlPlane, S3ServerFixture s3, string ns, string[] extraArguments)
+    private OperatorHarness(ControlPlaneFixture controlPlane, S3ServerFixture s3, string ns, IReadOnlyList<string> tenants, string? tenantBucket, string[] extraArguments)
     {
         _controlPlane = controlPlane;
         _s3 = s3;
         Namespace = ns;
+        Tenants = tenants;
+        TenantBucket = tenantBucket;
         _extraArguments = extraArguments;
         S3 = new MinioClient().WithEndpoint(s3.HostAndPort).WithSSL(s3.UseTls).WithCredentials(s3.AccessKey, s3.SecretKey).Build();
         Images = new EntityClient<CustomImage>(controlPlane.Client);
@@ -51,6 +57,12 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     /// <summary>The namespace the operator watches and the tests create objects in.</summary>
     public string Namespace { get; }
+
+    /// <summary>Tenant namespaces the operator watches besides <see cref="Namespace"/> (empty unless started by <see cref="StartTenantsAsync"/>).</summary>
+    public IReadOnlyList<string> Tenants { get; }
+
+    /// <summary>The one bucket tenants may use with the operator's keys, each under its own <c>&lt;namespace&gt;/</c> prefix; null when every bucket is granted.</summary>
+    public string? TenantBucket { get; }
 
     /// <summary>The library bucket of this operator.</summary>
     public string LibraryBucket { get; } = S3ServerFixture.NewBucketName("library");
@@ -81,7 +93,32 @@ public sealed class OperatorHarness : IAsyncDisposable
     {
         await controlPlane.InstallCrdsAsync();
         var ns = await controlPlane.CreateNamespaceAsync(prefix);
-        var harness = new OperatorHarness(controlPlane, s3, ns, extraArguments);
+        return await StartAsync(new OperatorHarness(controlPlane, s3, ns, [], null, extraArguments));
+    }
+
+    /// <summary>
+    /// Like <see cref="StartAsync(ControlPlaneFixture, S3ServerFixture, string, string[])"/>, and also makes one namespace per
+    /// entry of <paramref name="tenantPrefixes"/>, which the operator watches too; the operator's keys serve each
+    /// namespace only under its own prefix of <see cref="TenantBucket"/> (created empty).
+    /// </summary>
+    public static async Task<OperatorHarness> StartTenantsAsync(ControlPlaneFixture controlPlane, S3ServerFixture s3, string prefix, params string[] tenantPrefixes)
+    {
+        await controlPlane.InstallCrdsAsync();
+        var ns = await controlPlane.CreateNamespaceAsync(prefix);
+        var tenants = new List<string>();
+        foreach (var tenant in tenantPrefixes)
+        {
+            tenants.Add(await controlPlane.CreateNamespaceAsync(tenant));
+        }
+
+        var harness = new OperatorHarness(controlPlane, s3, ns, tenants, S3ServerFixture.NewBucketName("tenants"), []);
+        await harness.EnsureBucketAsync(harness.TenantBucket!);
+        return await StartAsync(harness);
+    }
+
+    private static async Task<OperatorHarness> StartAsync(OperatorHarness harness)
+    {
+        var s3 = harness._s3;
         await harness.PutSecretAsync(CredentialsSecret, new() { ["accessKey"] = s3.AccessKey, ["secretKey"] = s3.SecretKey });
         await harness.PutSecretAsync(WrongKeysSecret, new() { ["accessKey"] = s3.AccessKey, ["secretKey"] = "not-the-secret-key" });
         await harness.StartOperatorAsync();
@@ -92,7 +129,7 @@ public sealed class OperatorHarness : IAsyncDisposable
     public string[] Arguments() =>
     [
         "--kubeconfig", _controlPlane.KubeconfigPath,
-        $"--ImageOperator:WatchNamespace={Namespace}",
+        $"--ImageOperator:WatchNamespace={string.Join(',', [Namespace, .. Tenants])}",
         "--ImageOperator:ObjectStores:0:Name=default",
         $"--ImageOperator:ObjectStores:0:Endpoint={_s3.Endpoint}",
         $"--ImageOperator:ObjectStores:0:CredentialsSecret:Namespace={Namespace}",
@@ -113,8 +150,30 @@ public sealed class OperatorHarness : IAsyncDisposable
         "--ImageOperator:MetricsBindAddress=127.0.0.1",
         "--ImageOperator:ProgressInterval=00:00:01",
         "--ImageOperator:Webhooks:Enabled=false",
+        .. GrantArguments(),
         .. _extraArguments,
     ];
+
+    // Open: any namespace, any bucket, on every store. Tenants: store 0 only, each namespace under its own prefix of one bucket.
+    private IEnumerable<string> GrantArguments()
+    {
+        for (var store = 0; store < StoreCount; store++)
+        {
+            if (TenantBucket is not null && store > 0)
+            {
+                continue;
+            }
+
+            var grant = $"--ImageOperator:ObjectStores:{store}:Grants:0";
+            yield return $"{grant}:Namespaces:0=*";
+            yield return $"{grant}:Buckets:0={TenantBucket ?? "*"}";
+            yield return $"{grant}:Access=ReadWrite";
+            if (TenantBucket is not null)
+            {
+                yield return $"{grant}:Prefix={{namespace}}/";
+            }
+        }
+    }
 
     /// <summary>Starts the operator (again, after <see cref="StopOperatorAsync"/>).</summary>
     public async Task StartOperatorAsync()
@@ -134,40 +193,42 @@ public sealed class OperatorHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Applies a manifest in the test namespace with kubectl.</summary>
-    public async Task ApplyAsync(string yaml) =>
-        (await _controlPlane.KubectlWithInputAsync(yaml, "apply", "-n", Namespace, "-f", "-")).EnsureSuccess();
+    /// <summary>Applies a manifest with kubectl in <paramref name="ns"/> (the test namespace by default).</summary>
+    public async Task ApplyAsync(string yaml, string? ns = null) =>
+        (await _controlPlane.KubectlWithInputAsync(yaml, "apply", "-n", ns ?? Namespace, "-f", "-")).EnsureSuccess();
 
     /// <summary>Runs kubectl in the test namespace.</summary>
     public Task<ProcessResult> KubectlAsync(params string[] arguments) => _controlPlane.KubectlAsync(["-n", Namespace, .. arguments]);
 
-    /// <summary>Creates or replaces an Opaque Secret in the test namespace.</summary>
-    public async Task PutSecretAsync(string name, Dictionary<string, string> data)
+    /// <summary>Creates or replaces an Opaque Secret in <paramref name="ns"/> (the test namespace by default).</summary>
+    public async Task PutSecretAsync(string name, Dictionary<string, string> data, string? ns = null)
     {
+        ns ??= Namespace;
         var secret = new V1Secret
         {
-            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace },
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
             Data = data.ToDictionary(p => p.Key, p => Encoding.UTF8.GetBytes(p.Value)),
         };
         try
         {
-            await Kubernetes.CoreV1.CreateNamespacedSecretAsync(secret, Namespace);
+            await Kubernetes.CoreV1.CreateNamespacedSecretAsync(secret, ns);
         }
         catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
         {
-            await Kubernetes.CoreV1.ReplaceNamespacedSecretAsync(secret, name, Namespace);
+            await Kubernetes.CoreV1.ReplaceNamespacedSecretAsync(secret, name, ns);
         }
     }
 
-    /// <summary>Polls until <paramref name="until"/> holds for the entity, or fails with its last state.</summary>
-    public async Task<T> WaitForAsync<T>(EntityClient<T> client, string name, Func<T, bool> until, TimeSpan? timeout = null)
+    /// <summary>Polls until <paramref name="until"/> holds for the entity in <paramref name="ns"/> (the test namespace by default), or fails with its last state.</summary>
+    public async Task<T> WaitForAsync<T>(EntityClient<T> client, string name, Func<T, bool> until, TimeSpan? timeout = null, string? ns = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
+        ns ??= Namespace;
         var deadline = DateTime.UtcNow + (timeout ?? DefaultWait);
         T? last = null;
         while (DateTime.UtcNow < deadline)
         {
-            last = await client.GetAsync(name, Namespace);
+            last = await client.GetAsync(name, ns);
             if (last is not null && until(last))
             {
                 return last;
@@ -176,7 +237,7 @@ public sealed class OperatorHarness : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"{typeof(T).Name} {Namespace}/{name} did not reach the expected state; last seen:\n{(last is null ? "(absent)" : KubernetesJson.Serialize(last))}");
+        throw new TimeoutException($"{typeof(T).Name} {ns}/{name} did not reach the expected state; last seen:\n{(last is null ? "(absent)" : KubernetesJson.Serialize(last))}");
     }
 
     /// <summary>Waits until the entity is gone.</summary>
@@ -252,15 +313,20 @@ public sealed class OperatorHarness : IAsyncDisposable
         return keys;
     }
 
-    /// <summary>Uploads <paramref name="path"/>, imports it as CustomImage <paramref name="imageName"/> and waits until it is Available.</summary>
-    public async Task<CustomImage> ImportAsync(string imageName, string path, string bucket)
+    /// <summary>
+    /// Uploads <paramref name="path"/>, imports it as CustomImage <paramref name="imageName"/> in <paramref name="ns"/>
+    /// (the test namespace by default) and waits until it is Available. Sources sit under the namespace's own prefix.
+    /// </summary>
+    public async Task<CustomImage> ImportAsync(string imageName, string path, string bucket, string? ns = null)
     {
-        await UploadAsync(bucket, $"sources/{imageName}", path);
-        await ApplyAsync(Manifests.Import($"imp-{imageName}", imageName, $"objectStore: {{bucket: {bucket}, object: sources/{imageName}}}"));
-        var image = await WaitForAsync(Images, imageName, i => i.Status.LifecycleState is ImageLifecycleState.Available or ImageLifecycleState.Failed);
+        ns ??= Namespace;
+        var key = $"{ns}/sources/{imageName}";
+        await UploadAsync(bucket, key, path);
+        await ApplyAsync(Manifests.Import($"imp-{imageName}", imageName, $"objectStore: {{bucket: {bucket}, object: {key}}}"), ns);
+        var image = await WaitForAsync(Images, imageName, i => i.Status.LifecycleState is ImageLifecycleState.Available or ImageLifecycleState.Failed, ns: ns);
         return image.Status.LifecycleState == ImageLifecycleState.Available
             ? image
-            : throw new InvalidOperationException($"the import of {imageName} failed: {KubernetesJson.Serialize(image.Status)}");
+            : throw new InvalidOperationException($"the import of {ns}/{imageName} failed: {KubernetesJson.Serialize(image.Status)}");
     }
 
     /// <summary>Lowercase hex SHA-256 of a local file.</summary>
@@ -277,7 +343,10 @@ public sealed class OperatorHarness : IAsyncDisposable
         S3.Dispose();
         try
         {
-            await Kubernetes.CoreV1.DeleteNamespaceAsync(Namespace);
+            foreach (var ns in Tenants.Prepend(Namespace))
+            {
+                await Kubernetes.CoreV1.DeleteNamespaceAsync(ns);
+            }
         }
         catch (k8s.Autorest.HttpOperationException)
         {

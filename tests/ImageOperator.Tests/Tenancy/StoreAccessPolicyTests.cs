@@ -32,6 +32,9 @@ public sealed class StoreAccessPolicyTests
         { "team-a", "other", "team-a/disk.qcow2", StoreAccess.Read, TenancyReasons.NotGranted },
         { "team-a", "image-library", "images/team-a/web/1.qcow2", StoreAccess.Read, TenancyReasons.ReservedBucket },
         { "team-a", "image-library", "team-a/x", StoreAccess.Write, TenancyReasons.ReservedBucket },
+        { "team-a", "images", "team-a/../team-b/disk.qcow2", StoreAccess.Read, "InvalidLocation" },
+        { "team-a", "images", "../image-library/images/team-b/x", StoreAccess.Read, "InvalidLocation" },
+        { "team-a", "Images", "team-a/disk.qcow2", StoreAccess.Read, "InvalidLocation" },
     };
 
     [Theory]
