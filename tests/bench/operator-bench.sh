@@ -56,6 +56,7 @@ ImageOperator:
     - Name: default
       Endpoint: $S3_ENDPOINT
       CredentialsSecret: {Namespace: $NS, Name: s3-credentials}
+      Grants: [{Namespaces: [$NS], Buckets: [sources, exports], Access: ReadWrite}]
   Library: {Bucket: library}
   LeaderElection: {Enabled: false}
   MetricsPort: 0

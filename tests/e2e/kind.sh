@@ -60,7 +60,10 @@ S3_ACCESS_KEY=$(kubectl -n minio get secret minio-root -o jsonpath='{.data.MINIO
 S3_SECRET_KEY=$(kubectl -n minio get secret minio-root -o jsonpath='{.data.MINIO_ROOT_PASSWORD}' | base64 -d)
 
 values=(--set "image.repository=${IMG%:*}" --set "image.tag=${IMG##*:}" --set image.pullPolicy=Never
-  --set "objectStores[0].endpoint=http://minio.minio.svc:9000" --set "objectStores[0].credentialsSecret.name=image-operator-s3"
+  --set "objectStores[0].name=default" --set "objectStores[0].endpoint=http://minio.minio.svc:9000"
+  --set "objectStores[0].credentialsSecret.name=image-operator-s3"
+  --set "objectStores[0].grants[0].namespaces[0]=$DEMO_NS" --set "objectStores[0].grants[0].buckets[0]=e2e-sources"
+  --set "objectStores[0].grants[0].access=Read"
   --set logFormat=simple --set "watchNamespace=$DEMO_NS")
 if [ "${CERT_MANAGER:-0}" = 1 ]; then
   version=${CERT_MANAGER_VERSION:-v1.16.2}

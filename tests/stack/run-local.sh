@@ -209,6 +209,9 @@ ImageOperator:
   - Name: $STORE
     Endpoint: $S3_ENDPOINT
     CredentialsSecret: {Namespace: $OPERATOR_NS, Name: s3-credentials}
+    # Each namespace may use the operator's keys only under its own prefix of the demo's two buckets.
+    Grants:
+    - {Namespaces: ["*"], Buckets: [$SOURCE_BUCKET, $EXPORT_BUCKET], Prefix: "{namespace}/", Access: ReadWrite}
   Library: {Bucket: $LIBRARY_BUCKET}
   LeaderElection: {Enabled: true, Namespace: $OPERATOR_NS}
   MetricsPort: $metrics_port
@@ -288,8 +291,8 @@ upload_sample() {
   for bucket in "$SOURCE_BUCKET" "$EXPORT_BUCKET"; do
     s3 PUT "$bucket" -o /dev/null 2>/dev/null || true # exists already on a warm run
   done
-  log "uploading the sample disk to s3://$SOURCE_BUCKET/demo/demo-disk.qcow2"
-  s3 PUT "$SOURCE_BUCKET/demo/demo-disk.qcow2" -T "$RUN_DIR/sample/demo-disk.qcow2" -o /dev/null
+  log "uploading the sample disk to s3://$SOURCE_BUCKET/$DEMO_NS/demo-disk.qcow2"
+  s3 PUT "$SOURCE_BUCKET/$DEMO_NS/demo-disk.qcow2" -T "$RUN_DIR/sample/demo-disk.qcow2" -o /dev/null
 }
 
 apply_demo() {
@@ -301,7 +304,7 @@ metadata:
   name: demo-disk
 spec:
   source:
-    objectStore: {store: $STORE, bucket: $SOURCE_BUCKET, object: demo/demo-disk.qcow2}
+    objectStore: {store: $STORE, bucket: $SOURCE_BUCKET, object: $DEMO_NS/demo-disk.qcow2}
   sourceImageType: QCOW2
   imageName: demo-disk
   displayName: ImageOperator demo disk
@@ -323,7 +326,7 @@ spec:
   imageName: demo-disk
   format: VMDK
   destination:
-    objectStore: {store: $STORE, bucket: $EXPORT_BUCKET, object: demo/demo-disk.vmdk}
+    objectStore: {store: $STORE, bucket: $EXPORT_BUCKET, object: $DEMO_NS/demo-disk.vmdk}
 ---
 apiVersion: imageoperator.io/v1alpha1
 kind: ImageExport
@@ -333,7 +336,7 @@ spec:
   imageName: demo-disk
   format: OCI
   destination:
-    objectStore: {store: $STORE, bucket: $EXPORT_BUCKET, object: demo/demo-disk.oci}
+    objectStore: {store: $STORE, bucket: $EXPORT_BUCKET, object: $DEMO_NS/demo-disk.oci}
   preauthenticatedRequest: {enabled: true, expiresInSeconds: 3600, secretName: demo-disk-oci-par}
 YAML
   local failed=0
@@ -371,7 +374,7 @@ show() {
   k get vmimages -n "$DEMO_NS" || true
   echo
   echo "Exported objects in s3://$EXPORT_BUCKET:"
-  s3 GET "$EXPORT_BUCKET?list-type=2&prefix=demo%2F" |
+  s3 GET "$EXPORT_BUCKET?list-type=2&prefix=$DEMO_NS%2F" |
     python3 -c '
 import sys, xml.etree.ElementTree as ET
 ns = {"s3": "http://s3.amazonaws.com/doc/2006-03-01/"}

@@ -1,5 +1,6 @@
 using FluentAssertions;
 using ImageOperator.Configuration;
+using ImageOperator.Tenancy;
 using ImageOperator.IntegrationTests.Distribution.Helm;
 using ImageOperator.Testing;
 using ImageOperator.Webhooks;
@@ -110,6 +111,34 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
         webhooks.CertificateSecretName.Should().NotBe("image-operator-webhook-cert", "the operator never writes cert-manager's Secret");
         chart.Objects.Should().NotContain(o => (string?)o["kind"] == "Role" && Name(o).EndsWith("-webhook-certificate", StringComparison.Ordinal),
             "with cert-manager the operator needs no access to a certificate Secret");
+    }
+
+    [Fact]
+    public void By_default_each_namespace_uses_the_operator_keys_only_under_its_own_prefix()
+    {
+        var options = Operator(DistributionFiles.Chart.Render(Release, "operators")).GetRequiredService<OperatorOptions>();
+
+        var grant = options.ObjectStores.Single().Grants.Single();
+        grant.Should().BeEquivalentTo(new StoreGrant { Namespaces = ["*"], Buckets = ["images", "image-exports"], Prefix = "{namespace}/", Access = StoreAccess.ReadWrite });
+        new StoreAccessPolicy(options).CheckStoreObject("team-a", null, "images", "team-b/disk.qcow2", StoreAccess.Read, ownCredentials: false)!
+            .Reason.Should().Be(TenancyReasons.NotGranted);
+    }
+
+    [Fact]
+    public void Grants_and_reserved_buckets_reach_the_operator()
+    {
+        var chart = DistributionFiles.Chart.Render(Release, "operators",
+            "objectStores: [{name: east, endpoint: 'https://s3.east.example:9000', credentialsSecret: {name: east-keys}, reservedBuckets: [audit, backups], "
+            + "grants: [{namespaces: [team-a, team-b], buckets: ['{namespace}-images'], access: Read}, {namespaces: ['*'], buckets: ['*'], access: ReadWrite}]}]");
+
+        var store = Operator(chart).GetRequiredService<OperatorOptions>().ObjectStores.Single();
+
+        store.ReservedBuckets.Should().Equal("audit", "backups");
+        store.Grants.Should().BeEquivalentTo(new[]
+        {
+            new StoreGrant { Namespaces = ["team-a", "team-b"], Buckets = ["{namespace}-images"], Prefix = "", Access = StoreAccess.Read },
+            new StoreGrant { Namespaces = ["*"], Buckets = ["*"], Prefix = "", Access = StoreAccess.ReadWrite },
+        }, o => o.WithStrictOrdering());
     }
 
     [Fact]

@@ -61,6 +61,36 @@ public sealed class AdmissionWebhookTests(WebhookServerFixture server)
         windows.Should().NotContain("REPLACE-WITH-THE-PAR-TOKEN", "the pre-authenticated URL is never echoed");
     }
 
+    [Theory]
+    [InlineData("images", "../image-library/images/victim/web/1.qcow2", "spec.source.objectStore.object: the object name has a '..' segment")]
+    [InlineData("images", "{ns}/%2e%2e/x.qcow2", "spec.source.objectStore.object: the object name contains the percent-encoded character '%2e'")]
+    [InlineData(WebhookServerFixture.LibraryBucket, "images/victim/web/1.qcow2", "spec.source.objectStore: bucket 'image-library' of store 'default' is the operator's image library: no import may read it")]
+    [InlineData("images", "victim/web.qcow2", "spec.source.objectStore: namespace '{ns}' may not read object 'victim/web.qcow2' in bucket 'images' of store 'default' with the operator's keys: its grants to read there cover images/{ns}/*, image-exports/{ns}/*")]
+    public async Task Kubectl_apply_of_an_import_that_breaks_tenancy_is_refused_naming_the_rule(string bucket, string key, string expected)
+    {
+        var ns = server.TenantNamespace;
+
+        var result = await server.ApplyAsync(ImportFrom(bucket, key.Replace("{ns}", ns, StringComparison.Ordinal)), ns);
+
+        result.Succeeded.Should().BeFalse(result.ToString());
+        result.StandardError.Should().Contain("denied the request").And.Contain(expected.Replace("{ns}", ns, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Kubectl_apply_of_an_export_onto_the_library_is_refused_and_one_under_the_own_prefix_admitted()
+    {
+        var ns = server.TenantNamespace;
+
+        var overwrite = await server.ApplyAsync(ExportTo("overwrite", WebhookServerFixture.LibraryBucket, "images/victim/web/1.qcow2"), ns);
+        var own = await server.ApplyAsync(ExportTo("own", "image-exports", $"{ns}/web.qcow2"), ns);
+        var imported = await server.ApplyAsync(ImportFrom("images", $"{ns}/web.qcow2"), ns);
+
+        overwrite.Succeeded.Should().BeFalse(overwrite.ToString());
+        overwrite.StandardError.Should().Contain("spec.destination.objectStore: bucket 'image-library' of store 'default' is the operator's image library: no export may write it");
+        own.Succeeded.Should().BeTrue(own.ToString());
+        imported.Succeeded.Should().BeTrue(imported.ToString());
+    }
+
     [Fact]
     public async Task The_mutating_webhook_removes_an_oci_launch_mode_and_defaults_foreign_disks_to_paravirtualized()
     {
@@ -172,6 +202,28 @@ public sealed class AdmissionWebhookTests(WebhookServerFixture server)
           displayName: {{{displayName}}}
           operatingSystem: Oracle Linux
           operatingSystemVersion: "8"
+        """;
+
+    private static string ImportFrom(string bucket, string key) => $$$"""
+        apiVersion: imageoperator.io/v1alpha1
+        kind: ImageImport
+        metadata: {name: tenancy-{{{Guid.NewGuid().ToString("N")[..8]}}}}
+        spec:
+          source: {objectStore: {bucket: {{{bucket}}}, object: "{{{key}}}"}}
+          sourceImageType: QCOW2
+          imageName: stolen-{{{Guid.NewGuid().ToString("N")[..8]}}}
+          operatingSystem: Oracle Linux
+          operatingSystemVersion: "8"
+        """;
+
+    private static string ExportTo(string name, string bucket, string key) => $$$"""
+        apiVersion: imageoperator.io/v1alpha1
+        kind: ImageExport
+        metadata: {name: {{{name}}}}
+        spec:
+          imageName: web
+          format: QCOW2
+          destination: {objectStore: {bucket: {{{bucket}}}, object: "{{{key}}}"}}
         """;
 
     private static string Review(string kind, string group) => $$$"""

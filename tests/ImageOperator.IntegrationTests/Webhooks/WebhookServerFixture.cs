@@ -48,8 +48,14 @@ public sealed class WebhookServerFixture : IAsyncLifetime
     /// <summary>The API server.</summary>
     public ControlPlaneFixture ControlPlane => controlPlane;
 
-    /// <summary>A namespace for the tests' objects.</summary>
+    /// <summary>A namespace for the tests' objects; the operator's keys serve it in every bucket.</summary>
     public string Namespace { get; private set; } = "";
+
+    /// <summary>A second namespace, which the operator's keys serve only under <c>&lt;namespace&gt;/</c> of buckets <c>images</c> and <c>image-exports</c>.</summary>
+    public string TenantNamespace { get; private set; } = "";
+
+    /// <summary>The operator's library bucket.</summary>
+    public const string LibraryBucket = "image-library";
 
     private string ValidatingName => $"{RunId}-validating";
 
@@ -62,6 +68,7 @@ public sealed class WebhookServerFixture : IAsyncLifetime
         await controlPlane.InstallCrdsAsync();
         (await controlPlane.KubectlAsync("apply", "-f", Path.Combine(RepositoryPaths.Samples, "shapes.yaml"))).EnsureSuccess();
         Namespace = await controlPlane.CreateNamespaceAsync("webhooks");
+        TenantNamespace = await controlPlane.CreateNamespaceAsync("tenant");
         await RegisterConfigurationsAsync();
 
         var builder = WebApplication.CreateBuilder();
@@ -75,6 +82,23 @@ public sealed class WebhookServerFixture : IAsyncLifetime
             ["ImageOperator:Webhooks:CertificateSecretName"] = $"{RunId}-webhook-cert",
             ["ImageOperator:Webhooks:ValidatingConfigurationName"] = ValidatingName,
             ["ImageOperator:Webhooks:MutatingConfigurationName"] = MutatingName,
+            // Admission talks to no object store; the stores and grants feed the tenancy rules only.
+            ["ImageOperator:Library:Bucket"] = LibraryBucket,
+            ["ImageOperator:ObjectStores:0:Name"] = "default",
+            ["ImageOperator:ObjectStores:0:Endpoint"] = "http://127.0.0.1:9",
+            ["ImageOperator:ObjectStores:0:Grants:0:Namespaces:0"] = Namespace,
+            ["ImageOperator:ObjectStores:0:Grants:0:Buckets:0"] = "*",
+            ["ImageOperator:ObjectStores:0:Grants:0:Access"] = "ReadWrite",
+            ["ImageOperator:ObjectStores:0:Grants:1:Namespaces:0"] = "*",
+            ["ImageOperator:ObjectStores:0:Grants:1:Buckets:0"] = "images",
+            ["ImageOperator:ObjectStores:0:Grants:1:Buckets:1"] = "image-exports",
+            ["ImageOperator:ObjectStores:0:Grants:1:Prefix"] = "{namespace}/",
+            ["ImageOperator:ObjectStores:0:Grants:1:Access"] = "ReadWrite",
+            ["ImageOperator:ObjectStores:1:Name"] = "backup",
+            ["ImageOperator:ObjectStores:1:Endpoint"] = "http://127.0.0.2:9",
+            ["ImageOperator:ObjectStores:1:Grants:0:Namespaces:0"] = Namespace,
+            ["ImageOperator:ObjectStores:1:Grants:0:Buckets:0"] = "*",
+            ["ImageOperator:ObjectStores:1:Grants:0:Access"] = "ReadWrite",
         });
         builder.Services.AddSingleton<IKubernetes>(controlPlane.Client);
         builder.AddImageOperatorWebhooks();
@@ -93,6 +117,7 @@ public sealed class WebhookServerFixture : IAsyncLifetime
         if (Namespace.Length > 0)
         {
             await IgnoreNotFound(() => controlPlane.Client.CoreV1.DeleteNamespaceAsync(Namespace));
+            await IgnoreNotFound(() => controlPlane.Client.CoreV1.DeleteNamespaceAsync(TenantNamespace));
         }
 
         if (app is not null)
@@ -130,10 +155,10 @@ public sealed class WebhookServerFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Labels the objects of <paramref name="manifest"/> for this run and applies them to <see cref="Namespace"/>;
-    /// returns kubectl's result (a denial is a non-zero exit with the webhook's message on stderr).
+    /// Labels the objects of <paramref name="manifest"/> for this run and applies them to <paramref name="ns"/>
+    /// (<see cref="Namespace"/> by default); returns kubectl's result (a denial is a non-zero exit with the webhook's message on stderr).
     /// </summary>
-    public async Task<ProcessResult> ApplyAsync(string manifest)
+    public async Task<ProcessResult> ApplyAsync(string manifest, string? ns = null)
     {
         // One document at a time: kubectl label --local prints several objects without "---" between them.
         var labelled = new List<string>();
@@ -143,7 +168,7 @@ public sealed class WebhookServerFixture : IAsyncLifetime
             labelled.Add(result.EnsureSuccess().StandardOutput);
         }
 
-        return await controlPlane.KubectlWithInputAsync(string.Join("---\n", labelled), "apply", "-n", Namespace, "-f", "-");
+        return await controlPlane.KubectlWithInputAsync(string.Join("---\n", labelled), "apply", "-n", ns ?? Namespace, "-f", "-");
     }
 
     private async Task RegisterConfigurationsAsync()
