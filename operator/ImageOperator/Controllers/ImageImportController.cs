@@ -64,6 +64,8 @@ public sealed class ImageImportController(
         CustomImage? image = null;
         try
         {
+            // A source the namespace may not read fails the import before a CustomImage exists.
+            await sources.CheckAccessAsync(import, cancellationToken).ConfigureAwait(false);
             image = await EnsureImageAsync(import, cancellationToken).ConfigureAwait(false);
             import = await MarkStartedAsync(import, cancellationToken).ConfigureAwait(false) ?? import;
             await ImportAsync(import, image, cancellationToken).ConfigureAwait(false);

@@ -41,6 +41,31 @@ public sealed class ImportSources(ObjectStores stores, StoredDisks storedDisks, 
 {
     private readonly EntityClient<CustomImage> _images = new(kubernetes);
 
+    /// <summary>
+    /// Checks, before the import creates anything, that the names in its source are plain names and that the tenancy
+    /// rules let its namespace read the object (or, for a manifest import, the manifest) they name. Copies of images
+    /// are checked when opened, as the sharing rules need the source image.
+    /// </summary>
+    /// <exception cref="TransferFailure">The source is refused; the reason says why.</exception>
+    public async Task CheckAccessAsync(ImageImport import, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(import);
+        var source = import.Spec.Source;
+        var ns = import.Metadata.NamespaceProperty;
+        if (source.ObjectStore is { } objectStore)
+        {
+            CheckReadable(objectStore, ns);
+        }
+        else if (source.Url is { } url)
+        {
+            await ReadableUrlAsync(url, ns, "spec.source.url", cancellationToken).ConfigureAwait(false);
+        }
+        else if (source.Manifest is { } manifest)
+        {
+            await ReadableUrlAsync(manifest, ns, "spec.source.manifest", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Opens the source of <paramref name="import"/>.</summary>
     /// <exception cref="TransferFailure">The source cannot be used; the reason says why.</exception>
     /// <exception cref="ObjectStorageException">The store refused or failed the request.</exception>
@@ -51,8 +76,7 @@ public sealed class ImportSources(ObjectStores stores, StoredDisks storedDisks, 
         var ns = import.Metadata.NamespaceProperty;
         if (source.ObjectStore is { } objectStore)
         {
-            TransferFailure.ThrowIfRefused(policy.CheckStoreObject(
-                ns, objectStore.Store, objectStore.Bucket, objectStore.Object, StoreAccess.Read, ownCredentials: objectStore.CredentialsSecretRef is not null));
+            CheckReadable(objectStore, ns);
             var (store, own) = await StoreForAsync(objectStore, ns, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -68,8 +92,7 @@ public sealed class ImportSources(ObjectStores stores, StoredDisks storedDisks, 
 
         if (source.Url is { } url)
         {
-            var location = ObjectLocation.Parse(await ResolveUrlAsync(url, ns, "spec.source.url", cancellationToken).ConfigureAwait(false));
-            TransferFailure.ThrowIfRefused(policy.CheckUrl(ns, location, StoreAccess.Read));
+            var location = await ReadableUrlAsync(url, ns, "spec.source.url", cancellationToken).ConfigureAwait(false);
             var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
             return new OpenedSource(await registry.OpenReadAsync(location, cancellationToken: cancellationToken).ConfigureAwait(false), location.ToString(), null);
         }
@@ -85,6 +108,17 @@ public sealed class ImportSources(ObjectStores stores, StoredDisks storedDisks, 
         }
 
         throw new TransferFailure(ControllerReasons.InvalidLocation, "spec.source must set objectStore, url, customImage or manifest");
+    }
+
+    private void CheckReadable(ObjectStoreLocation location, string ns) =>
+        TransferFailure.ThrowIfRefused(policy.CheckStoreObject(
+            ns, location.Store, location.Bucket, location.Object, StoreAccess.Read, ownCredentials: location.CredentialsSecretRef is not null));
+
+    private async Task<ObjectLocation> ReadableUrlAsync(UrlLocation url, string ns, string field, CancellationToken cancellationToken)
+    {
+        var location = ObjectLocation.Parse(await ResolveUrlAsync(url, ns, field, cancellationToken).ConfigureAwait(false));
+        TransferFailure.ThrowIfRefused(policy.CheckUrl(ns, location, StoreAccess.Read));
+        return location;
     }
 
     /// <summary>
@@ -162,8 +196,7 @@ public sealed class ImportSources(ObjectStores stores, StoredDisks storedDisks, 
     /// </summary>
     private async Task<OpenedSource> OpenManifestAsync(UrlLocation url, string ns, CancellationToken cancellationToken)
     {
-        var location = ObjectLocation.Parse(await ResolveUrlAsync(url, ns, "spec.source.manifest", cancellationToken).ConfigureAwait(false));
-        TransferFailure.ThrowIfRefused(policy.CheckUrl(ns, location, StoreAccess.Read));
+        var location = await ReadableUrlAsync(url, ns, "spec.source.manifest", cancellationToken).ConfigureAwait(false);
         var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
         var manifest = await ReadManifestAsync(registry, location, cancellationToken).ConfigureAwait(false);
         manifest.Validate();

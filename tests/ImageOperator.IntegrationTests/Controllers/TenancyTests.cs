@@ -73,6 +73,74 @@ public sealed class TenancyTests(ControlPlaneFixture controlPlane, S3ServerFixtu
         await VictimDiskShouldBeIntactAsync();
     }
 
+    public static TheoryData<string, string> KeyVariants => new()
+    {
+        { "dotdot", "{0}/../{1}/sources/private" },
+        { "dot", "{0}/./sources/private" },
+        { "encoded-dotdot", "{0}/%2e%2e/{1}/sources/private" },
+        { "encoded-slash", "{0}/..%2f{1}/sources/private" },
+        { "empty-segment", "{0}//sources/private" },
+        { "leading-slash", "/{0}/sources/private" },
+        { "backslash", "{0}\\..\\{1}\\sources\\private" },
+    };
+
+    [Theory]
+    [MemberData(nameof(KeyVariants))]
+    public async Task Every_path_trick_in_a_source_key_is_refused(string name, string template)
+    {
+        var key = string.Format(template, _attacker, _victim);
+
+        var failed = await ImportShouldFailAsync($"key-{name}", $"objectStore: {{bucket: {Bucket}, object: '{key}'}}", ControllerReasons.InvalidLocation);
+
+        failed.Message.Should().Contain("names are data, never paths");
+    }
+
+    [Theory]
+    [MemberData(nameof(KeyVariants))]
+    public async Task Every_path_trick_in_a_destination_key_is_refused(string name, string template)
+    {
+        var key = string.Format(template, _attacker, _victim).Replace("sources/private", "planted.qcow2", StringComparison.Ordinal);
+
+        await ExportShouldFailAsync($"key-{name}", $"objectStore: {{bucket: {Bucket}, object: '{key}'}}", ControllerReasons.InvalidLocation);
+
+        (await _operator.ListAsync(Bucket, $"{_victim}/planted")).Should().BeEmpty();
+        (await _operator.IncompleteUploadsAsync(Bucket)).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("dotdot", "../{0}/{1}")]
+    [InlineData("encoded", "%2e%2e/%2e%2e/{0}/{1}")]
+    [InlineData("leading-slash", "/{1}")]
+    public async Task A_manifest_naming_a_disk_outside_its_place_is_refused(string name, string diskTemplate)
+    {
+        var manifest = ExportManifest.For(
+            new CustomImage { Metadata = new() { Name = "lure" }, Spec = new CustomImageSpec { OperatingSystem = GuestOperatingSystem.OracleLinux, OperatingSystemVersion = "8.9" } },
+            ExportFormat.Qcow2, Bucket, string.Format(diskTemplate, _operator.LibraryBucket, _victimDisk.Object), 1, 1, new string('0', 64), DateTime.UtcNow);
+        var key = $"{_attacker}/lures/{name}.manifest.json";
+        var file = Path.Combine(_images.Directory, $"{name}.manifest.json");
+        await File.WriteAllBytesAsync(file, manifest.ToUtf8Json());
+        await _operator.UploadAsync(Bucket, key, file);
+
+        var failed = await ImportShouldFailAsync($"lure-{name}", $"manifest: {{url: \"{new Uri(_operator.S3Endpoint, $"{Bucket}/{key}")}\"}}", ControllerReasons.InvalidManifest, withOperatingSystem: false);
+
+        failed.Message.Should().Contain("diskObject");
+        await VictimDiskShouldBeIntactAsync();
+    }
+
+    [Theory]
+    [InlineData("/../")]
+    [InlineData("/%2e%2e/")]
+    [InlineData("//")]
+    public async Task A_pre_signed_url_with_a_path_trick_is_refused_before_it_is_sent(string trick)
+    {
+        var url = await _operator.S3.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(Bucket).WithObject($"{_attacker}/x").WithExpiry(600));
+        var tricked = url.Replace($"/{_attacker}/x", $"/{_attacker}{trick}{_victim}/sources/private", StringComparison.Ordinal);
+        var secret = $"trick-{trick.Length}-{trick.Contains('%')}".ToLowerInvariant();
+        await _operator.PutSecretAsync(secret, new() { ["url"] = tricked }, _attacker);
+
+        await ImportShouldFailAsync(secret, $"url: {{secretRef: {{name: {secret}, key: url}}}}", ControllerReasons.InvalidLocation);
+    }
+
     [Fact]
     public async Task Attack_2_writing_outside_the_destination_bucket_is_refused()
     {
@@ -174,6 +242,12 @@ public sealed class TenancyTests(ControlPlaneFixture controlPlane, S3ServerFixtu
         var export = await _operator.WaitForAsync(_operator.Exports, "exp-granted", e => e.Status.Phase is ExportPhase.Succeeded or ExportPhase.Failed, ns: _attacker);
         export.Status.Phase.Should().Be(ExportPhase.Succeeded, KubernetesJson.Serialize(export.Status));
         (await _operator.ListAsync(Bucket, $"{_attacker}/exports/")).Should().Contain(key);
+
+        // The namespace imports its own export back through the manifest, read with the operator's keys as granted.
+        var manifestUrl = new Uri(_operator.S3Endpoint, $"{Bucket}/{key}{ExportManifest.Suffix}");
+        await _operator.ApplyAsync(Manifests.Import("imp-back", "back", $"manifest: {{url: \"{manifestUrl}\"}}", withOperatingSystem: false), _attacker);
+        var back = await _operator.WaitForAsync(_operator.Images, "back", i => i.Status.LifecycleState is ImageLifecycleState.Available or ImageLifecycleState.Failed, ns: _attacker);
+        back.Status.LifecycleState.Should().Be(ImageLifecycleState.Available, KubernetesJson.Serialize(back.Status));
     }
 
     [Fact]
@@ -225,6 +299,11 @@ public sealed class TenancyTests(ControlPlaneFixture controlPlane, S3ServerFixtu
         failed.Reason.Should().Be(reason, failed.Message);
         KubernetesJson.Serialize(import.Status).Should().NotContain("X-Amz-Signature").And.NotContain(s3.SecretKey);
         var image = await _operator.Images.GetAsync($"img-{name}", _attacker);
+        if (reason is ControllerReasons.InvalidLocation or TenancyReasons.ReservedBucket or TenancyReasons.NotGranted)
+        {
+            image.Should().BeNull("a refused source fails the import before a CustomImage exists");
+        }
+
         (image?.Status.StoredDisk).Should().BeNull("no disk was taken");
         (await _operator.ListAsync(_operator.LibraryBucket, $"images/{_attacker}/img-{name}/")).Should().BeEmpty();
         return failed;

@@ -361,6 +361,71 @@ public sealed class ObjectStoreTests(S3ServerFixture s3) : IAsyncLifetime
         Directory.EnumerateFileSystemEntries(spool).Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData("../other-bucket/x")]
+    [InlineData("./x")]
+    [InlineData("%2e%2e/x")]
+    [InlineData("..%2fx")]
+    [InlineData("a//b")]
+    [InlineData("/x")]
+    [InlineData("a\\b")]
+    public async Task Keys_with_path_tricks_are_refused_before_any_request(string key)
+    {
+        var bucket = S3ServerFixture.NewBucketName("tricks");
+        await store.Minio.MakeBucketAsync(new MakeBucketArgs().WithBucket(bucket));
+        await StoreObjects.PutAsync(store, bucket, "x", [1, 2, 3]);
+
+        var attempts = new Func<Task>[]
+        {
+            () => store.StatAsync(bucket, key),
+            () => store.OpenReadAsync(bucket, key),
+            () => store.PutAsync(bucket, key, new byte[] { 9 }, "application/octet-stream"),
+            () => store.StartUploadAsync(bucket, key),
+            () => store.RemoveAsync(bucket, key),
+            () => store.PresignGetAsync(bucket, key, TimeSpan.FromMinutes(5)),
+        };
+
+        foreach (var attempt in attempts)
+        {
+            await attempt.Should().ThrowAsync<ObjectStorageException>().Where(e => e.Error == ObjectStorageError.InvalidLocation);
+        }
+
+        (await StoreObjects.ListAsync(store, bucket)).Should().Equal("x");
+    }
+
+    [Theory]
+    [InlineData("dir/with space/ünïcode+plus=eq&amp.bin")]
+    [InlineData("100%/a?b#c.bin")]
+    [InlineData("a..b/c.d/..e")]
+    public async Task Keys_that_look_odd_but_are_names_round_trip_exactly(string key)
+    {
+        var data = RandomBytes(1000);
+
+        await store.PutAsync(bucket, key, data, "application/octet-stream");
+        await using var reader = await store.OpenReadAsync(bucket, key);
+        var read = new byte[data.Length];
+        await reader.ReadExactlyAtAsync(0, read);
+
+        read.Should().Equal(data);
+        (await StoreObjects.ListAsync(store, bucket)).Should().Contain(key);
+        (await store.StatAsync(bucket, key)).Size.Should().Be(data.Length);
+    }
+
+    [Fact]
+    public async Task A_read_pinned_to_an_etag_fails_with_Changed_once_the_object_is_replaced()
+    {
+        await PutAsync("pinned.bin", RandomBytes(2 * MiB));
+        var stat = await store.StatAsync(bucket, "pinned.bin");
+        await using var reader = await store.OpenReadAsync(bucket, "pinned.bin", new RangeReaderOptions { ExpectedETag = stat.ETag, ReadAheadBytes = 64 * 1024 });
+        var buffer = new byte[4096];
+        await reader.ReadExactlyAtAsync(0, buffer);
+
+        await PutAsync("pinned.bin", RandomBytes(2 * MiB));
+        var read = async () => await reader.ReadExactlyAtAsync(MiB, buffer);
+
+        await read.Should().ThrowAsync<ObjectStorageException>().Where(e => e.Error == ObjectStorageError.Changed);
+    }
+
     private ObjectStore NewStore(string secret) => StoreObjects.NewStore(s3, secret);
 
     private Task PutAsync(string key, byte[] data) => StoreObjects.PutAsync(store, bucket, key, data);

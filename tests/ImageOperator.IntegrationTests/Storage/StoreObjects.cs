@@ -20,6 +20,18 @@ internal static class StoreObjects
         await store.Minio.PutObjectAsync(new PutObjectArgs().WithBucket(bucket).WithObject(key).WithStreamData(stream).WithObjectSize(data.Length));
     }
 
+    /// <summary>Keys of every object in <paramref name="bucket"/>, as the server lists them.</summary>
+    public static async Task<IReadOnlyList<string>> ListAsync(ObjectStore store, string bucket)
+    {
+        var keys = new List<string>();
+        await foreach (var item in store.Minio.ListObjectsEnumAsync(new ListObjectsArgs().WithBucket(bucket).WithRecursive(true)))
+        {
+            keys.Add(item.Key);
+        }
+
+        return keys;
+    }
+
     /// <summary>Lowercase hex SHA-256 of a stored object, read through the store's ranged reader.</summary>
     public static async Task<string> Sha256Async(ObjectStore store, string bucket, string key)
     {
