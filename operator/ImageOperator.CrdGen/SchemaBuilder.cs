@@ -72,7 +72,7 @@ public sealed class SchemaBuilder(XmlDocumentation documentation)
         var description = documentation.Summary(property)
             ?? throw new InvalidOperationException($"{where} has no XML <summary>; it becomes the field's description.");
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        var schema = ValueSchema(type, description, where);
+        var schema = ValueSchema(type, WithLimits(description, property, type), where);
 
         if (property.GetCustomAttribute<DefaultAttribute>() is { } defaultValue)
         {
@@ -107,8 +107,29 @@ public sealed class SchemaBuilder(XmlDocumentation documentation)
 
         if (property.GetCustomAttribute<ItemsAttribute>() is { } items)
         {
-            SetCount(schema, "minItems", items.Min);
-            SetCount(schema, "maxItems", items.Max);
+            if (DictionaryValueType(type) is null)
+            {
+                SetCount(schema, "minItems", items.Min);
+                SetCount(schema, "maxItems", items.Max);
+            }
+            else
+            {
+                // Every level of a map of maps is bounded alike.
+                foreach (var map in MapLevels(schema))
+                {
+                    SetCount(map, "minProperties", items.Min);
+                    SetCount(map, "maxProperties", items.Max);
+                }
+            }
+        }
+
+        if (property.GetCustomAttribute<ValueLengthAttribute>() is { } valueLength)
+        {
+            var innermost = MapLevels(schema).LastOrDefault()?.Get("additionalProperties") as YamlMap
+                ?? schema.Get("items") as YamlMap
+                ?? throw new InvalidOperationException($"{where}: [ValueLength] needs a map or a list.");
+            SetCount(innermost, "minLength", valueLength.Min);
+            SetCount(innermost, "maxLength", valueLength.Max);
         }
 
         if (property.GetCustomAttribute<ListSetAttribute>() is not null)
@@ -199,6 +220,36 @@ public sealed class SchemaBuilder(XmlDocumentation documentation)
 
     private static object Bound(double value, Type type) =>
         type == typeof(int) || type == typeof(long) ? checked((long)value) : value;
+
+    // kubectl explain shows descriptions, not schema keywords: the limits are spelled out there too.
+    private static string WithLimits(string description, PropertyInfo property, Type type)
+    {
+        var limits = new List<string>();
+        if (property.GetCustomAttribute<LengthAttribute>() is { Max: >= 0 } length)
+        {
+            limits.Add($"at most {length.Max} characters");
+        }
+
+        if (property.GetCustomAttribute<ItemsAttribute>() is { Max: >= 0 } items)
+        {
+            limits.Add(DictionaryValueType(type) is null ? $"at most {items.Max} items" : $"at most {items.Max} entries");
+        }
+
+        if (property.GetCustomAttribute<ValueLengthAttribute>() is { Max: >= 0 } values)
+        {
+            limits.Add($"values of at most {values.Max} characters");
+        }
+
+        return limits.Count == 0 ? description : $"{description.TrimEnd()} Limits: {string.Join(", ", limits)}.";
+    }
+
+    private static IEnumerable<YamlMap> MapLevels(YamlMap schema)
+    {
+        for (var level = schema; level.Get("additionalProperties") is YamlMap values; level = values)
+        {
+            yield return level;
+        }
+    }
 
     private static void SetCount(YamlMap schema, string key, int value)
     {

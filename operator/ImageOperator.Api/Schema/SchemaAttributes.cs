@@ -119,7 +119,18 @@ public sealed class LengthAttribute : Attribute
     public int Max { get; init; } = -1;
 }
 
-/// <summary>Count bounds of a list or map.</summary>
+/// <summary>Length bounds of each string item of a list, or of each string value of a map (the innermost, for a map of maps).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ValueLengthAttribute : Attribute
+{
+    /// <summary>Minimum length, or -1 for none.</summary>
+    public int Min { get; init; } = -1;
+
+    /// <summary>Maximum length, or -1 for none.</summary>
+    public int Max { get; init; } = -1;
+}
+
+/// <summary>Count bounds of a list, or of a map (of every level of a map of maps).</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class ItemsAttribute : Attribute
 {

@@ -71,15 +71,20 @@ public sealed class CustomImageSpec
 
     /// <summary>Shapes the image may be launched on, one entry per shape; entries may be added or removed later.</summary>
     [JsonPropertyName("shapeCompatibilities")]
+    [Items(Max = Limits.MaxShapeCompatibilities)]
     [ListMapKeys("shape")]
     public IList<ShapeCompatibility> ShapeCompatibilities { get; set; } = [];
 
-    /// <summary>Free-form tags: key to value.</summary>
+    /// <summary>Free-form tags: key (at most 100 characters) to value; at most 64 tags with definedTags together. No control characters or bidirectional overrides.</summary>
     [JsonPropertyName("freeformTags")]
+    [Items(Max = Limits.MaxTags)]
+    [ValueLength(Max = Limits.MaxTagValueLength)]
     public IDictionary<string, string> FreeformTags { get; set; } = new Dictionary<string, string>();
 
-    /// <summary>Defined tags: tag namespace to (key to value).</summary>
+    /// <summary>Defined tags: tag namespace to (key to value), names of at most 100 characters; at most 64 tags with freeformTags together.</summary>
     [JsonPropertyName("definedTags")]
+    [Items(Max = Limits.MaxTags)]
+    [ValueLength(Max = Limits.MaxTagValueLength)]
     public IDictionary<string, IDictionary<string, string>> DefinedTags { get; set; } =
         new Dictionary<string, IDictionary<string, string>>();
 
@@ -89,6 +94,7 @@ public sealed class CustomImageSpec
 
     /// <summary>Extra volumes created with instances launched from this image.</summary>
     [JsonPropertyName("blockDeviceMappings")]
+    [Items(Max = Limits.MaxBlockDeviceMappings)]
     [ListMapKeys("deviceName")]
     public IList<BlockDeviceMapping> BlockDeviceMappings { get; set; } = [];
 
@@ -115,6 +121,8 @@ public sealed class ImageSharing
     /// </summary>
     [JsonPropertyName("namespaces")]
     [ListSet]
+    [Items(Max = Limits.MaxSharedNamespaces)]
+    [ValueLength(Max = 63)]
     public IList<string> Namespaces { get; set; } = [];
 }
 

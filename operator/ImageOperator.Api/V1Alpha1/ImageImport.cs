@@ -83,15 +83,20 @@ public sealed class ImageImportSpec
 
     /// <summary>Shapes the created image may be launched on.</summary>
     [JsonPropertyName("shapeCompatibilities")]
+    [Items(Max = Limits.MaxShapeCompatibilities)]
     [ListMapKeys("shape")]
     public IList<ShapeCompatibility> ShapeCompatibilities { get; set; } = [];
 
-    /// <summary>Free-form tags of the created image: key to value.</summary>
+    /// <summary>Free-form tags of the created image: key (at most 100 characters) to value; at most 64 tags with definedTags together.</summary>
     [JsonPropertyName("freeformTags")]
+    [Items(Max = Limits.MaxTags)]
+    [ValueLength(Max = Limits.MaxTagValueLength)]
     public IDictionary<string, string> FreeformTags { get; set; } = new Dictionary<string, string>();
 
-    /// <summary>Defined tags of the created image: tag namespace to (key to value).</summary>
+    /// <summary>Defined tags of the created image: tag namespace to (key to value), names of at most 100 characters; at most 64 tags with freeformTags together.</summary>
     [JsonPropertyName("definedTags")]
+    [Items(Max = Limits.MaxTags)]
+    [ValueLength(Max = Limits.MaxTagValueLength)]
     public IDictionary<string, IDictionary<string, string>> DefinedTags { get; set; } =
         new Dictionary<string, IDictionary<string, string>>();
 }

@@ -17,6 +17,9 @@ public static class WebhookEndpoints
     /// <summary>The largest AdmissionReview accepted. The API server caps objects at ~1.5 MiB in etcd, ours are a few KiB.</summary>
     public const int MaxRequestBytes = 1024 * 1024;
 
+    // The uid of a review comes within its first bytes; an oversized body is read no further.
+    private const int HeadBytes = 64 * 1024;
+
     /// <summary>Maps the validating webhook <typeparamref name="TWebhook"/> (resolved from DI) at <paramref name="path"/>.</summary>
     public static IEndpointConventionBuilder MapValidationWebhook<TWebhook>(this IEndpointRouteBuilder endpoints, string path)
         where TWebhook : class, IValidationWebhook =>
@@ -53,9 +56,10 @@ public static class WebhookEndpoints
     {
         var cancellationToken = http.RequestAborted;
         byte[]? body;
+        byte[] head;
         try
         {
-            body = await ReadBodyAsync(http.Request, cancellationToken).ConfigureAwait(false);
+            (body, head) = await ReadBodyAsync(http.Request, cancellationToken).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e)
         {
@@ -64,7 +68,24 @@ public static class WebhookEndpoints
 
         if (body is null)
         {
-            return await RejectAsync(http, StatusCodes.Status413PayloadTooLarge, $"AdmissionReview larger than {MaxRequestBytes} bytes").ConfigureAwait(false);
+            // An answer the API server can relay names the problem; a bare 413 reaches the user as "failed calling
+            // webhook". A mutating webhook lets the object through unchanged: the schema, checked next, then refuses
+            // it naming the oversized field.
+            return UidOf(head) is { } oversizedUid
+                ? await AnswerAsync(http, webhook is IMutationWebhook
+                    ? new AdmissionResponse { Uid = oversizedUid, Allowed = true }
+                    : new AdmissionResponse
+                    {
+                        Uid = oversizedUid,
+                        Allowed = false,
+                        Status = new AdmissionStatus
+                        {
+                            Code = StatusCodes.Status413PayloadTooLarge,
+                            Message = $"the {webhook.Kind} is larger than the {MaxRequestBytes / 1024} KiB this webhook reviews: "
+                                + $"shorten its longest values (kubectl explain {webhook.Kind.ToLowerInvariant()}.spec gives every field's limit)",
+                        },
+                    }, cancellationToken).ConfigureAwait(false)
+                : await RejectAsync(http, StatusCodes.Status413PayloadTooLarge, $"AdmissionReview larger than {MaxRequestBytes} bytes").ConfigureAwait(false);
         }
 
         AdmissionReview? review;
@@ -120,6 +141,11 @@ public static class WebhookEndpoints
         }
 
         response.Uid = request.Uid;
+        return await AnswerAsync(http, response, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<string> AnswerAsync(HttpContext http, AdmissionResponse response, CancellationToken cancellationToken)
+    {
         var answer = new AdmissionReview { ApiVersion = AdmissionReview.V1, Kind = AdmissionReview.ReviewKind, Response = response };
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = "application/json";
@@ -127,24 +153,54 @@ public static class WebhookEndpoints
         return response.Allowed ? "allowed" : response.Status?.Code >= 500 ? "error" : "denied";
     }
 
-    /// <summary>Reads the body into an array, or returns null when it exceeds <see cref="MaxRequestBytes"/>.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The <c>request.uid</c> of a review from the first bytes of its JSON (the API server writes it first), or null.</summary>
+    private static string? UidOf(ReadOnlySpan<byte> head)
     {
-        if (request.ContentLength > MaxRequestBytes)
+        var reader = new Utf8JsonReader(head, isFinalBlock: false, state: default);
+        try
         {
-            return null;
+            var inRequest = false;
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName)
+                {
+                    continue;
+                }
+
+                if (reader.CurrentDepth == 1)
+                {
+                    inRequest = reader.ValueTextEquals("request"u8);
+                }
+                else if (inRequest && reader.CurrentDepth == 2 && reader.ValueTextEquals("uid"u8))
+                {
+                    return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: answered with a plain 413.
         }
 
+        return null;
+    }
+
+    /// <summary>
+    /// Reads the body into an array; when it exceeds <see cref="MaxRequestBytes"/>, returns no body but its first
+    /// <see cref="HeadBytes"/> bytes (enough to find the request's uid).
+    /// </summary>
+    private static async Task<(byte[]? Body, byte[] Head)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
         // Also bounds chunked bodies, which announce no length.
         var sizeLimit = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeLimit is { IsReadOnly: false })
         {
-            sizeLimit.MaxRequestBodySize = MaxRequestBytes + 1L;
+            sizeLimit.MaxRequestBodySize = request.ContentLength > MaxRequestBytes ? null : MaxRequestBytes + 1L;
         }
 
         // One byte more than allowed tells "exactly at the limit" from "over it".
-        const int capacity = MaxRequestBytes + 1;
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 16 * 1024, MaxRequestBytes) + 1);
+        var capacity = request.ContentLength > MaxRequestBytes ? HeadBytes : MaxRequestBytes + 1;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 16 * 1024, capacity - 1) + 1);
         try
         {
             var length = 0;
@@ -159,22 +215,22 @@ public static class WebhookEndpoints
                 }
 
                 var room = Math.Min(buffer.Length, capacity) - length;
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length, room), cancellationToken).ConfigureAwait(false);
+                var read = room == 0 ? 0 : await request.Body.ReadAsync(buffer.AsMemory(length, room), cancellationToken).ConfigureAwait(false);
                 length += read;
-                if (length > MaxRequestBytes)
+                if (length > MaxRequestBytes || (request.ContentLength > MaxRequestBytes && (read == 0 || length == capacity)))
                 {
-                    return null;
+                    return (null, buffer.AsSpan(0, Math.Min(length, HeadBytes)).ToArray());
                 }
 
                 if (read == 0)
                 {
-                    return buffer.AsSpan(0, length).ToArray();
+                    return (buffer.AsSpan(0, length).ToArray(), []);
                 }
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return null;
+            return (null, []);
         }
         finally
         {

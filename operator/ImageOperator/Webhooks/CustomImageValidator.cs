@@ -68,5 +68,7 @@ public sealed class CustomImageValidator(IAdmissionLookup lookup) : ValidationWe
         await ShapeCompatibilityRules.CheckAsync(findings, "spec", spec.ShapeCompatibilities, previous,
             new ImageTraits(release, spec.Architecture, spec.BuiltOnHardwareGeneration), lookup, cancellationToken).ConfigureAwait(false);
         ConfidentialNameRules.Check(findings, "spec.displayName", spec.DisplayName);
+        TextRules.CheckStrings(findings, "spec", spec);
+        TextRules.CheckTags(findings, "spec", spec.FreeformTags, spec.DefinedTags);
     }
 }

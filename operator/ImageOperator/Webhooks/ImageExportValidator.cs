@@ -32,6 +32,7 @@ public sealed class ImageExportValidator(IAdmissionLookup lookup, StoreAccessPol
         }
 
         await CheckDestinationAsync(findings, spec.Destination, context.Namespace, cancellationToken).ConfigureAwait(false);
+        TextRules.CheckStrings(findings, "spec", spec);
         return findings.ToResult();
     }
 

@@ -102,6 +102,8 @@ public sealed class ImageImportValidator(IAdmissionLookup lookup, StoreAccessPol
         await ShapeCompatibilityRules.CheckAsync(findings, "spec", spec.ShapeCompatibilities, previous,
             new ImageTraits(release, architecture, builtOn), lookup, cancellationToken).ConfigureAwait(false);
         ConfidentialNameRules.Check(findings, "spec.displayName", spec.DisplayName);
+        TextRules.CheckStrings(findings, "spec", spec);
+        TextRules.CheckTags(findings, "spec", spec.FreeformTags, spec.DefinedTags);
     }
 
     /// <summary>Checks the one source; returns the CustomImage to copy when the source is one that exists and may be copied.</summary>

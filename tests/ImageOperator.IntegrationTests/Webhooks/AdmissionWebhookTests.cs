@@ -92,6 +92,74 @@ public sealed class AdmissionWebhookTests(WebhookServerFixture server)
     }
 
     [Fact]
+    public async Task An_oversized_display_name_is_refused_by_the_schema_naming_the_field_not_by_a_413()
+    {
+        var import = ImportNamed("huge-name", "team/x.qcow2", new string('x', 1024 * 1024));
+
+        var result = await server.ApplyAsync(import);
+
+        result.Succeeded.Should().BeFalse(result.ToString());
+        result.StandardError.Should().Contain("spec.displayName").And.Contain("255").And.NotContain("failed calling webhook");
+    }
+
+    [Fact]
+    public async Task Ten_thousand_tags_are_refused_by_the_schema_naming_the_field()
+    {
+        var tags = string.Join(", ", Enumerable.Range(0, 10_000).Select(i => $"k{i}: v"));
+        var image = $$"""
+            apiVersion: imageoperator.io/v1alpha1
+            kind: CustomImage
+            metadata: {name: many-tags}
+            spec:
+              operatingSystem: Oracle Linux
+              operatingSystemVersion: "8.9"
+              launchMode: PARAVIRTUALIZED
+              freeformTags: {{{tags}}}
+            """;
+
+        var result = await server.ApplyAsync(image);
+
+        result.Succeeded.Should().BeFalse(result.ToString());
+        result.StandardError.Should().Contain("spec.freeformTags").And.Contain("64").And.NotContain("failed calling webhook");
+    }
+
+    [Fact]
+    public async Task Terminal_escapes_and_bidi_overrides_are_refused_through_kubectl()
+    {
+        var result = await server.ApplyAsync(ImportNamed("escapes", "team/x.qcow2", """ "web\e]0;owned\a" """));
+        var bidi = await server.ApplyAsync(ImportNamed("bidi", "team/x.qcow2", """ "invoice\u202Efdp.exe" """));
+
+        result.Succeeded.Should().BeFalse(result.ToString());
+        result.StandardError.Should().Contain("spec.displayName: contains the control character U+001B");
+        bidi.Succeeded.Should().BeFalse(bidi.ToString());
+        bidi.StandardError.Should().Contain("spec.displayName: contains the bidirectional override U+202E");
+    }
+
+    [Fact]
+    public async Task An_oversized_review_gets_an_answer_naming_the_problem()
+    {
+        using var client = server.CreateHttpClient();
+        var review = """
+            {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"big-1",
+             "kind":{"group":"imageoperator.io","version":"v1alpha1","kind":"ImageImport"},"operation":"CREATE","namespace":"team-a",
+             "object":{"spec":{"displayName":"
+            """ + new string('x', 1200 * 1024) + "\"}}}}";
+
+        var validated = await client.PostAsync(WebhookRegistration.ValidateImageImportPath, Json(review));
+        var mutated = await client.PostAsync(WebhookRegistration.MutateImageImportPath, Json(review));
+
+        validated.StatusCode.Should().Be(HttpStatusCode.OK);
+        using var denial = JsonDocument.Parse(await validated.Content.ReadAsStringAsync());
+        var response = denial.RootElement.GetProperty("response");
+        response.GetProperty("uid").GetString().Should().Be("big-1");
+        response.GetProperty("allowed").GetBoolean().Should().BeFalse();
+        response.GetProperty("status").GetProperty("code").GetInt32().Should().Be(413);
+        response.GetProperty("status").GetProperty("message").GetString().Should().Contain("larger than the 1024 KiB").And.Contain("kubectl explain imageimport.spec");
+        using var allowed = JsonDocument.Parse(await mutated.Content.ReadAsStringAsync());
+        allowed.RootElement.GetProperty("response").GetProperty("allowed").GetBoolean().Should().BeTrue("the schema refuses it next, naming the field");
+    }
+
+    [Fact]
     public async Task The_mutating_webhook_removes_an_oci_launch_mode_and_defaults_foreign_disks_to_paravirtualized()
     {
         var oci = await server.ApplyAsync("""
