@@ -199,4 +199,29 @@ public abstract class TransferStatus : ConditionedStatus
     /// <summary>When the work succeeded or failed.</summary>
     [JsonPropertyName("completionTime")]
     public DateTime? CompletionTime { get; set; }
+
+    /// <summary>Transient errors retried so far; the retry budget (spec.retryPolicy or the operator's defaults) bounds it.</summary>
+    [JsonPropertyName("retries")]
+    [Minimum(0)]
+    public int Retries { get; set; }
+}
+
+/// <summary>
+/// How long a transfer retries transient errors (an unreachable or failing object store, API conflicts) before it
+/// fails for good with reason StorageError (or RetryLimitExceeded) and the last error in its message. Unset fields
+/// take the operator's defaults.
+/// </summary>
+public sealed class RetryPolicy
+{
+    /// <summary>Most retries after the first attempt.</summary>
+    [JsonPropertyName("maxRetries")]
+    [Minimum(0)]
+    [Maximum(1000)]
+    public int? MaxRetries { get; set; }
+
+    /// <summary>Longest time, in seconds from the start of the transfer, to keep retrying.</summary>
+    [JsonPropertyName("maxDurationSeconds")]
+    [Minimum(1)]
+    [Maximum(604800)]
+    public int? MaxDurationSeconds { get; set; }
 }

@@ -45,6 +45,10 @@ public sealed class ImageExportSpec
     /// <summary>Request a pre-authenticated (pre-signed) read URL of the exported object.</summary>
     [JsonPropertyName("preauthenticatedRequest")]
     public PreauthenticatedRequest? PreauthenticatedRequest { get; set; }
+
+    /// <summary>How long transient errors are retried; the operator's defaults when omitted.</summary>
+    [JsonPropertyName("retryPolicy")]
+    public RetryPolicy? RetryPolicy { get; set; }
 }
 
 /// <summary>Destination of an export; exactly one field is set.</summary>

@@ -99,6 +99,10 @@ public sealed class ImageImportSpec
     [ValueLength(Max = Limits.MaxTagValueLength)]
     public IDictionary<string, IDictionary<string, string>> DefinedTags { get; set; } =
         new Dictionary<string, IDictionary<string, string>>();
+
+    /// <summary>How long transient errors are retried; the operator's defaults when omitted.</summary>
+    [JsonPropertyName("retryPolicy")]
+    public RetryPolicy? RetryPolicy { get; set; }
 }
 
 /// <summary>Source of an import; exactly one field is set.</summary>

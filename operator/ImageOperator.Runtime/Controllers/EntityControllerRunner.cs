@@ -66,7 +66,7 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
         _metrics = services.GetRequiredService<OperatorMetrics>();
         var depth = _metrics.QueueDepth.WithLabels(Name);
         _queue = new RateLimitedWorkQueue<ObjectKey>(
-            new ExponentialBackoff<ObjectKey>(options.InitialBackoff, options.MaxBackoff), depthChanged: count => depth.Set(count));
+            new ExponentialBackoff<ObjectKey>(options.InitialBackoff, options.MaxBackoff, Random.Shared), depthChanged: count => depth.Set(count));
         _informer = new EntityInformer<TEntity>(_client, options.Informer, OnInformerEvent, _logger, _metrics);
     }
 

@@ -2,7 +2,9 @@ namespace ImageOperator.Runtime.Queue;
 
 /// <summary>
 /// Per-key exponential back-off: the n-th consecutive failure of a key waits <c>initial · 2^(n-1)</c>, capped at
-/// <c>maximum</c>; <see cref="Forget"/> (after a success) starts the key over. Thread-safe.
+/// <c>maximum</c>; <see cref="Forget"/> (after a success) starts the key over. With full jitter each delay is drawn
+/// uniformly between zero and that ceiling, so that many keys failing together (an S3 outage) do not retry in
+/// lockstep. Thread-safe.
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 public sealed class ExponentialBackoff<TKey>
@@ -10,14 +12,19 @@ public sealed class ExponentialBackoff<TKey>
 {
     private readonly Dictionary<TKey, int> _failures = [];
     private readonly Lock _lock = new();
+    private readonly Random? _jitter;
 
     /// <summary>Creates a back-off from <paramref name="initial"/> doubling up to <paramref name="maximum"/>.</summary>
-    public ExponentialBackoff(TimeSpan initial, TimeSpan maximum)
+    /// <param name="initial">Ceiling of the first delay.</param>
+    /// <param name="maximum">Upper bound of every delay.</param>
+    /// <param name="fullJitter">Source of the jitter; null for exact delays.</param>
+    public ExponentialBackoff(TimeSpan initial, TimeSpan maximum, Random? fullJitter = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(initial, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(maximum, initial);
         Initial = initial;
         Maximum = maximum;
+        _jitter = fullJitter;
     }
 
     /// <summary>Delay after the first failure.</summary>
@@ -36,7 +43,8 @@ public sealed class ExponentialBackoff<TKey>
             _failures[key] = ++failures;
         }
 
-        return DelayFor(failures);
+        var ceiling = CeilingFor(failures);
+        return _jitter is null ? ceiling : TimeSpan.FromTicks((long)(ceiling.Ticks * _jitter.NextDouble()));
     }
 
     /// <summary>Consecutive failures recorded for <paramref name="key"/>.</summary>
@@ -57,7 +65,7 @@ public sealed class ExponentialBackoff<TKey>
         }
     }
 
-    private TimeSpan DelayFor(int failures)
+    private TimeSpan CeilingFor(int failures)
     {
         // Doubling past 2^40 overflows nothing meaningful: any such delay is far beyond the cap.
         var exponent = Math.Min(failures - 1, 40);

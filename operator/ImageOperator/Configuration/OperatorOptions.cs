@@ -25,6 +25,9 @@ public sealed class OperatorOptions
     /// <summary>Reconciles that may run at once, per controller.</summary>
     public ConcurrencyOptions Concurrency { get; set; } = new();
 
+    /// <summary>Default retry budget of every import and export (spec.retryPolicy overrides it per object).</summary>
+    public RetryOptions Retries { get; set; } = new();
+
     /// <summary>Leader election between replicas.</summary>
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
@@ -177,6 +180,16 @@ public sealed class LibraryOptions
 
     /// <summary>Bucket of the library; created at start-up when missing.</summary>
     public string Bucket { get; set; } = "image-library";
+}
+
+/// <summary>How long a transfer retries transient errors by default.</summary>
+public sealed class RetryOptions
+{
+    /// <summary>Most retries after the first attempt.</summary>
+    public int MaxRetries { get; set; } = 10;
+
+    /// <summary>Longest time from the start of a transfer to keep retrying.</summary>
+    public TimeSpan MaxDuration { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>Workers per controller.</summary>

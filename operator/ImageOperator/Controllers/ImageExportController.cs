@@ -46,7 +46,7 @@ public sealed class ImageExportController(
 
     private readonly EntityClient<ImageExport> _exports = new(kubernetes);
     private readonly EntityClient<CustomImage> _images = new(kubernetes);
-    private readonly TransferOutcomes<ImageExport, ImageExportStatus> _outcomes = new(kubernetes, events, metrics, time, logger, Direction, ConditionTypes.Exporting);
+    private readonly TransferOutcomes<ImageExport, ImageExportStatus> _outcomes = new(kubernetes, events, metrics, time, logger, options.Retries, Direction, ConditionTypes.Exporting);
 
     /// <inheritdoc />
     public async Task<ReconcileResult> ReconcileAsync(ImageExport entity, CancellationToken cancellationToken)
@@ -99,9 +99,9 @@ public sealed class ImageExportController(
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var failure = TransferFailure.Classify(e, $"stored disk of CustomImage {export.Spec.ImageName}");
+            failure ??= await _outcomes.NoteRetryAsync(export, e, export.Spec.RetryPolicy, cancellationToken).ConfigureAwait(false);
             if (failure is null)
             {
-                await _outcomes.NoteRetryAsync(export, e, cancellationToken).ConfigureAwait(false);
                 throw;
             }
 

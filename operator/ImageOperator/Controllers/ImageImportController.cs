@@ -42,7 +42,7 @@ public sealed class ImageImportController(
 
     private readonly EntityClient<ImageImport> _imports = new(kubernetes);
     private readonly EntityClient<CustomImage> _images = new(kubernetes);
-    private readonly TransferOutcomes<ImageImport, ImageImportStatus> _outcomes = new(kubernetes, events, metrics, time, logger, Direction, ConditionTypes.Importing);
+    private readonly TransferOutcomes<ImageImport, ImageImportStatus> _outcomes = new(kubernetes, events, metrics, time, logger, options.Retries, Direction, ConditionTypes.Importing);
 
     /// <inheritdoc />
     public async Task<ReconcileResult> ReconcileAsync(ImageImport entity, CancellationToken cancellationToken)
@@ -73,9 +73,9 @@ public sealed class ImageImportController(
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var failure = TransferFailure.Classify(e, "source image");
+            failure ??= await _outcomes.NoteRetryAsync(import, e, import.Spec.RetryPolicy, cancellationToken).ConfigureAwait(false);
             if (failure is null)
             {
-                await _outcomes.NoteRetryAsync(import, e, cancellationToken).ConfigureAwait(false);
                 throw;
             }
 
@@ -180,6 +180,11 @@ public sealed class ImageImportController(
     {
         var started = Stopwatch.GetTimestamp();
         await using var source = await sources.OpenAsync(import, cancellationToken).ConfigureAwait(false);
+        if (source.Reader.Length == 0)
+        {
+            throw new TransferFailure(ControllerReasons.EmptySource, $"{source.Description} is empty (0 bytes): there is no disk to import");
+        }
+
         await using var verification = DigestVerification.Start(source.Reader, source.Description, source.Digest, cancellationToken);
         logger.LogInformation("Importing {Source} into CustomImage {Image}.", source.Description, image.Name());
         await using var disk = await DiskImageReader.OpenAsync(source.Reader, DeclaredFormat(import.Spec.SourceImageType, source.Manifest), cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -85,4 +85,10 @@ public static class ControllerReasons
 
     /// <summary>Work failed for a reason that may pass; it is retried with back-off.</summary>
     public const string Retrying = "Retrying";
+
+    /// <summary>Transient errors other than the object store's outlasted the retry budget.</summary>
+    public const string RetryLimitExceeded = "RetryLimitExceeded";
+
+    /// <summary>The import's source object is empty: there is no disk to import.</summary>
+    public const string EmptySource = "EmptySource";
 }

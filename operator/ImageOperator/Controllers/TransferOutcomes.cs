@@ -11,7 +11,8 @@ namespace ImageOperator.Controllers;
 /// <summary>
 /// Records how an import or export ended badly, the same way for both: a permanent failure becomes phase Failed
 /// with its reason on the Failed, in-progress and Ready conditions, a Warning event and a transfer metric; a
-/// transient error that will be retried becomes a Retrying reason on the in-progress condition and an event.
+/// transient error is retried within a budget, each retry a Retrying reason on the in-progress condition and an
+/// event, and a spent budget a failure of its own.
 /// Every message is sanitised first: no URL signature or key reaches status, events or logs.
 /// </summary>
 /// <typeparam name="TEntity">ImageImport or ImageExport.</typeparam>
@@ -22,6 +23,7 @@ internal sealed class TransferOutcomes<TEntity, TStatus>(
     ImageMetrics metrics,
     TimeProvider time,
     ILogger logger,
+    Configuration.RetryOptions retryDefaults,
     string direction,
     string progressCondition)
     where TEntity : class, IKubernetesObject<V1ObjectMeta>, IStatus<TStatus>
@@ -51,16 +53,35 @@ internal sealed class TransferOutcomes<TEntity, TStatus>(
         return message;
     }
 
-    /// <summary>Notes on <paramref name="entity"/> that the work is retried after <paramref name="error"/>; a failed status write is only logged.</summary>
-    public async Task NoteRetryAsync(TEntity entity, Exception error, CancellationToken cancellationToken)
+    /// <summary>
+    /// After the transient error <paramref name="error"/>: while the retry budget lasts, notes on
+    /// <paramref name="entity"/> that the work is retried (a failed status write is only logged) and returns null;
+    /// once it is spent, returns the final failure (StorageError for the object store, else RetryLimitExceeded).
+    /// </summary>
+    public async Task<TransferFailure?> NoteRetryAsync(TEntity entity, Exception error, RetryPolicy? policy, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(entity);
         ArgumentNullException.ThrowIfNull(error);
-        var message = EventMessage.Sanitize($"retrying after a transient error: {error.Message}");
+        var retries = entity.Status.Retries + 1;
+        var maxRetries = policy?.MaxRetries ?? retryDefaults.MaxRetries;
+        var maxDuration = policy?.MaxDurationSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : retryDefaults.MaxDuration;
+        var started = entity.Status.StartTime ?? entity.Metadata.CreationTimestamp ?? time.GetUtcNow().UtcDateTime;
+        var elapsed = time.GetUtcNow().UtcDateTime - started;
+        if (retries > maxRetries || elapsed >= maxDuration)
+        {
+            var reason = error is Storage.ObjectStorageException ? ConditionReasons.StorageError : ControllerReasons.RetryLimitExceeded;
+            return new TransferFailure(reason,
+                $"gave up after {retries - 1} retries in {elapsed.TotalSeconds:0} s (budget: {maxRetries} retries, {maxDuration.TotalSeconds:0} s); last error: {error.Message}", error);
+        }
+
+        var message = EventMessage.Sanitize($"retry {retries} of {maxRetries} after a transient error: {error.Message}");
         try
         {
             await _client.UpdateStatusAsync(entity, e =>
-                e.Status.Set(progressCondition, ConditionStatus.True, ControllerReasons.Retrying, message, e.Generation(), time.GetUtcNow()),
-                cancellationToken).ConfigureAwait(false);
+            {
+                e.Status.Retries = retries;
+                e.Status.Set(progressCondition, ConditionStatus.True, ControllerReasons.Retrying, message, e.Generation(), time.GetUtcNow());
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -68,5 +89,6 @@ internal sealed class TransferOutcomes<TEntity, TStatus>(
         }
 
         await events.WarningAsync(entity, ControllerReasons.Retrying, message, cancellationToken).ConfigureAwait(false);
+        return null;
     }
 }

@@ -22,7 +22,8 @@ public sealed class ImportFailureTests(ControlPlaneFixture controlPlane, S3Serve
     public async Task InitializeAsync()
     {
         _images = await TestImages.CreateAsync();
-        _operator = await OperatorHarness.StartAsync(controlPlane, s3, "failures");
+        // A fourth store where nothing listens: every request to it fails as an outage would.
+        _operator = await OperatorHarness.StartAsync(controlPlane, s3, "failures", OperatorHarness.ExtraStoreArguments(3, "unreachable", $"http://127.0.0.1:{FreePort.Next()}"));
         await _operator.EnsureBucketAsync(_sourceBucket);
     }
 
@@ -39,6 +40,30 @@ public sealed class ImportFailureTests(ControlPlaneFixture controlPlane, S3Serve
     [Fact]
     public Task Missing_bucket_fails_with_SourceNotFound() =>
         ImportShouldFailAsync("nobucket", "objectStore: {bucket: no-such-bucket-here, object: disk.qcow2}", ConditionReasons.SourceNotFound);
+
+    [Fact]
+    public async Task An_empty_object_fails_with_EmptySource()
+    {
+        var empty = Path.Combine(_images.Directory, "empty.bin");
+        await File.WriteAllBytesAsync(empty, []);
+        await _operator.UploadAsync(_sourceBucket, "empty/disk", empty);
+
+        var (import, _) = await ImportShouldFailAsync("empty", $"objectStore: {{bucket: {_sourceBucket}, object: empty/disk}}", ControllerReasons.EmptySource);
+
+        import.Status.Find(ConditionTypes.Failed)!.Message.Should().Contain("is empty (0 bytes)");
+    }
+
+    [Fact]
+    public async Task An_outage_outlasting_the_retry_budget_fails_with_StorageError_and_the_last_error()
+    {
+        var (import, _) = await ImportShouldFailAsync("outage", $"objectStore: {{store: unreachable, bucket: {_sourceBucket}, object: disk.qcow2}}",
+            ConditionReasons.StorageError, "  retryPolicy: {maxRetries: 2}");
+
+        import.Status.Retries.Should().Be(2);
+        import.Status.Find(ConditionTypes.Failed)!.Message.Should().Contain("gave up after 2 retries").And.Contain("last error:");
+        var events = await _operator.KubectlAsync("get", "events", "--field-selector", "involvedObject.name=imp-outage,reason=Retrying", "-o", "name");
+        events.EnsureSuccess().StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().NotBeEmpty("each retry is announced");
+    }
 
     [Fact]
     public async Task Wrong_credentials_fail_with_AccessDenied()

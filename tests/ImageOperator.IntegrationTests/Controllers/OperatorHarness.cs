@@ -29,6 +29,9 @@ public sealed class OperatorHarness : IAsyncDisposable
     /// <summary>Name of the Secret holding a wrong secret key.</summary>
     public const string WrongKeysSecret = "s3-wrong-keys";
 
+    /// <summary>Stands for <see cref="Namespace"/> in extra arguments, which are written before it exists.</summary>
+    public const string HarnessNamespace = "{harness-namespace}";
+
     /// <summary>Name of the Secret holding the S3 keys.</summary>
     public const string CredentialsSecret = "s3-credentials";
 
@@ -151,7 +154,7 @@ public sealed class OperatorHarness : IAsyncDisposable
         "--ImageOperator:ProgressInterval=00:00:01",
         "--ImageOperator:Webhooks:Enabled=false",
         .. GrantArguments(),
-        .. _extraArguments,
+        .. _extraArguments.Select(argument => argument.Replace(HarnessNamespace, Namespace, StringComparison.Ordinal)),
     ];
 
     // Open: any namespace, any bucket, on every store. Tenants: store 0 only, each namespace under its own prefix of one bucket.
@@ -174,6 +177,18 @@ public sealed class OperatorHarness : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Arguments that add store number <paramref name="index"/> (after the harness's own) at <paramref name="endpoint"/>, with the harness's keys and an open grant.</summary>
+    public static string[] ExtraStoreArguments(int index, string name, string endpoint) =>
+    [
+        $"--ImageOperator:ObjectStores:{index}:Name={name}",
+        $"--ImageOperator:ObjectStores:{index}:Endpoint={endpoint}",
+        $"--ImageOperator:ObjectStores:{index}:CredentialsSecret:Name={CredentialsSecret}",
+        $"--ImageOperator:ObjectStores:{index}:CredentialsSecret:Namespace={HarnessNamespace}",
+        $"--ImageOperator:ObjectStores:{index}:Grants:0:Namespaces:0=*",
+        $"--ImageOperator:ObjectStores:{index}:Grants:0:Buckets:0=*",
+        $"--ImageOperator:ObjectStores:{index}:Grants:0:Access=ReadWrite",
+    ];
 
     /// <summary>Starts the operator (again, after <see cref="StopOperatorAsync"/>).</summary>
     public async Task StartOperatorAsync()

@@ -33,6 +33,20 @@ public sealed class ExponentialBackoffTests
     }
 
     [Fact]
+    public void Full_jitter_draws_each_delay_between_zero_and_the_ceiling()
+    {
+        var exact = new ExponentialBackoff<int>(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10));
+        var jittered = new ExponentialBackoff<int>(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), new Random(7));
+
+        var delays = Enumerable.Range(0, 1000).Select(key => (Ceiling: exact.NextDelay(key % 8), Delay: jittered.NextDelay(key % 8))).ToList();
+
+        delays.Should().OnlyContain(d => d.Delay >= TimeSpan.Zero && d.Delay <= d.Ceiling);
+        delays.Select(d => d.Delay).Distinct().Count().Should().BeGreaterThan(900, "keys that fail together must not retry together");
+        var late = delays.Where(d => d.Ceiling == TimeSpan.FromSeconds(10)).Select(d => d.Delay.TotalSeconds).ToList();
+        late.Average().Should().BeInRange(4, 6, "uniform over [0, cap]");
+    }
+
+    [Fact]
     public void Invalid_bounds_are_refused()
     {
         var zero = () => new ExponentialBackoff<int>(TimeSpan.Zero, TimeSpan.FromSeconds(1));
