@@ -66,6 +66,15 @@ public sealed class ExportDestination
     [JsonPropertyName("url")]
     public UrlLocation? Url { get; set; }
 
+    /// <summary>
+    /// Replace an object already at the destination that this export did not write (a Warning event names its
+    /// ETag). By default such an export fails with DestinationExists before writing anything. Checked where the
+    /// operator can look (objectStore destinations and URLs on its stores); a pre-signed PUT URL is written as given.
+    /// </summary>
+    [JsonPropertyName("overwrite")]
+    [Default(false)]
+    public bool Overwrite { get; set; }
+
     /// <summary>Object name appended to a bucket-level URL; defaults to the image name plus the format's extension.</summary>
     [JsonPropertyName("objectName")]
     [Length(Min = 1, Max = 1024)]
@@ -122,4 +131,9 @@ public sealed class ImageExportStatus : TransferStatus
     /// <summary>Secret key holding the pre-authenticated read URL, when one was requested.</summary>
     [JsonPropertyName("preauthenticatedRequestSecretRef")]
     public SecretKeyReference? PreauthenticatedRequestSecretRef { get; set; }
+
+    /// <summary>ETag of the disk object this export wrote, recorded as soon as it is written: a retry that finds it there knows it as its own.</summary>
+    [JsonPropertyName("writtenETag")]
+    [Length(Max = 128)]
+    public string? WrittenETag { get; set; }
 }

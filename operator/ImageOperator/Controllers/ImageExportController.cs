@@ -260,6 +260,11 @@ public sealed class ImageExportController(
             throw new TransferFailure(ControllerReasons.DestinationNotFound, $"bucket '{target.Bucket}' of store '{store.Name}' does not exist");
         }
 
+        if (destination.Store is { } destinationStore)
+        {
+            await CheckOverwriteAsync(export, destinationStore, target, cancellationToken).ConfigureAwait(false);
+        }
+
         var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
         var description = $"the stored disk of CustomImage {image.Namespace()}/{image.Name()}";
         ConversionResult result;
@@ -305,6 +310,11 @@ public sealed class ImageExportController(
 
         var sha256 = Convert.ToHexStringLower(result.Sha256 ?? throw new InvalidOperationException("The converter returned no SHA-256."));
         var verified = await VerifyAsync(destination, registry, result.BytesWritten, cancellationToken).ConfigureAwait(false);
+        if (destination.Store is { } written)
+        {
+            var etag = (await written.StatAsync(target.Bucket, target.Key, cancellationToken).ConfigureAwait(false)).ETag;
+            export = await _exports.UpdateStatusAsync(export, e => e.Status.WrittenETag = etag, cancellationToken).ConfigureAwait(false) ?? export;
+        }
 
         var manifest = ExportManifest.For(image, export.Spec.Format, target.Bucket, target.Key, result.BytesWritten, virtualSize, sha256, time.GetUtcNow().UtcDateTime).ToUtf8Json();
         await WriteManifestAsync(destination, registry, manifest, cancellationToken).ConfigureAwait(false);
@@ -341,6 +351,37 @@ public sealed class ImageExportController(
     /// server against its Content-MD5; a write-only URL allows no more.
     /// </summary>
     /// <returns>What was verified, for the status and the event.</returns>
+    /// <summary>
+    /// Refuses, before anything is written, to replace an object at the destination that this export did not write
+    /// (its ETag is not the one recorded in status.writtenETag), unless spec.destination.overwrite allows it.
+    /// </summary>
+    private async Task CheckOverwriteAsync(ImageExport export, ObjectStore store, ObjectLocation target, CancellationToken cancellationToken)
+    {
+        StoredObject existing;
+        try
+        {
+            existing = await store.StatAsync(target.Bucket, target.Key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStorageException e) when (e.Error == ObjectStorageError.NotFound)
+        {
+            return;
+        }
+
+        if (existing.ETag == export.Status.WrittenETag)
+        {
+            return;
+        }
+
+        var what = $"{target} already exists ({existing.Size} bytes, ETag {existing.ETag}) and this export did not write it";
+        if (!export.Spec.Destination.Overwrite)
+        {
+            throw new TransferFailure(ControllerReasons.DestinationExists,
+                $"{what}; nothing was written: set spec.destination.overwrite: true to replace it, or export to another object");
+        }
+
+        await events.WarningAsync(export, ControllerReasons.DestinationExists, $"{what}; replacing it (spec.destination.overwrite is true)", cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task<string> VerifyAsync(Destination destination, ObjectStoreRegistry registry, long written, CancellationToken cancellationToken)
     {
         var target = destination.Disk;

@@ -89,6 +89,9 @@ public static class ControllerReasons
     /// <summary>Transient errors other than the object store's outlasted the retry budget.</summary>
     public const string RetryLimitExceeded = "RetryLimitExceeded";
 
+    /// <summary>An object this export did not write is at its destination, and spec.destination.overwrite is false.</summary>
+    public const string DestinationExists = "DestinationExists";
+
     /// <summary>The import's source object is empty: there is no disk to import.</summary>
     public const string EmptySource = "EmptySource";
 }

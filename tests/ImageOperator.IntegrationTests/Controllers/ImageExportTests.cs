@@ -181,6 +181,36 @@ public sealed class ImageExportTests(ControlPlaneFixture controlPlane, S3ServerF
     }
 
     /// <summary>qemu-img compares the export with the reference disk; an .oci file is first unpacked by our engine.</summary>
+    [Fact]
+    public async Task An_export_onto_an_object_it_did_not_write_is_refused_unless_overwrite_is_set()
+    {
+        await _operator.ImportAsync("src-clobber", await _images.InFormatAsync("qcow2"), _sourceBucket);
+        var key = "theirs/report.qcow2";
+        var theirs = Path.Combine(_images.Directory, "theirs.bin");
+        await File.WriteAllTextAsync(theirs, "another team's object");
+        await _operator.UploadAsync(_exportBucket, key, theirs);
+        var before = await _operator.S3.StatObjectAsync(new Minio.DataModel.Args.StatObjectArgs().WithBucket(_exportBucket).WithObject(key));
+
+        await _operator.ApplyAsync(Manifests.Export("exp-clobber", "src-clobber", ExportFormat.Qcow2, $"objectStore: {{bucket: {_exportBucket}, object: {key}}}"));
+        var refused = await _operator.WaitForAsync(_operator.Exports, "exp-clobber", e => e.Status.Phase is ExportPhase.Succeeded or ExportPhase.Failed);
+
+        refused.Status.Phase.Should().Be(ExportPhase.Failed);
+        var failed = refused.Status.Find(ConditionTypes.Failed)!;
+        failed.Reason.Should().Be(ControllerReasons.DestinationExists);
+        failed.Message.Should().Contain($"ETag {before.ETag.Trim('"')}").And.Contain("overwrite: true");
+        var after = await _operator.S3.StatObjectAsync(new Minio.DataModel.Args.StatObjectArgs().WithBucket(_exportBucket).WithObject(key));
+        after.ETag.Should().Be(before.ETag, "nothing was written");
+        (await _operator.ListAsync(_exportBucket, key + ExportManifest.Suffix)).Should().BeEmpty();
+
+        await _operator.ApplyAsync(Manifests.Export("exp-clobber2", "src-clobber", ExportFormat.Qcow2, $"objectStore: {{bucket: {_exportBucket}, object: {key}}}\n    overwrite: true"));
+        var replaced = await _operator.WaitForAsync(_operator.Exports, "exp-clobber2", e => e.Status.Phase is ExportPhase.Succeeded or ExportPhase.Failed);
+
+        replaced.Status.Phase.Should().Be(ExportPhase.Succeeded, KubernetesJson.Serialize(replaced.Status));
+        replaced.Status.WrittenETag.Should().NotBeNullOrEmpty().And.NotBe(before.ETag.Trim('"'));
+        var warnings = await _operator.KubectlAsync("get", "events", "--field-selector", "involvedObject.name=exp-clobber2,reason=DestinationExists", "-o", "jsonpath={.items[*].message}");
+        warnings.EnsureSuccess().StandardOutput.Should().Contain($"ETag {before.ETag.Trim('"')}").And.Contain("replacing it");
+    }
+
     private async Task ShouldHoldTheReferenceDiskAsync(string exported, string? qemuFormat)
     {
         if (qemuFormat is null)
