@@ -29,7 +29,8 @@ public interface IControllerRunner
 /// workers take keys and reconcile the cached entity. For live entities it first makes sure every registered
 /// finalizer is listed on the entity, then calls <see cref="IEntityController{TEntity}.ReconcileAsync"/>; for entities
 /// being deleted it runs the pending finalizers and removes each one that completes; once the entity is gone it
-/// calls <see cref="IEntityController{TEntity}.DeletedAsync"/>. Controllers and finalizers are resolved from a fresh
+/// calls <see cref="IEntityController{TEntity}.DeletedAsync"/> (a reconcile still running for an object that is
+/// deleted is cancelled first). Controllers and finalizers are resolved from a fresh
 /// DI scope per work item.
 /// </summary>
 /// <typeparam name="TEntity">The entity type.</typeparam>
@@ -47,6 +48,7 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
     private readonly RateLimitedWorkQueue<ObjectKey> _queue;
     private readonly ConcurrentDictionary<ObjectKey, TEntity> _tombstones = new();
     private readonly ConcurrentDictionary<ObjectKey, string> _specFingerprints = new();
+    private readonly ConcurrentDictionary<ObjectKey, CancellationTokenSource> _inFlight = new();
 
     /// <summary>Creates the runner; nothing happens until <see cref="RunAsync"/>.</summary>
     /// <param name="services">Root provider; a scope is created per work item.</param>
@@ -117,6 +119,7 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
         {
             _tombstones[key] = entity;
             _specFingerprints.TryRemove(key, out _);
+            CancelInFlight(key);
         }
         else
         {
@@ -196,9 +199,28 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
 
             // Controllers get their own copy: the cached object is shared with the informer and other workers.
             var entity = EntityClient<TEntity>.Clone(cached);
-            var delay = entity.Metadata.DeletionTimestamp is null
-                ? await ReconcileLiveAsync(scope, entity, cancellationToken).ConfigureAwait(false)
-                : await FinalizeAsync(scope, entity, cancellationToken).ConfigureAwait(false);
+            TimeSpan? delay;
+            using (var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                _inFlight[key] = running;
+                try
+                {
+                    delay = entity.Metadata.DeletionTimestamp is null
+                        ? await ReconcileLiveAsync(scope, entity, running.Token).ConfigureAwait(false)
+                        : await FinalizeAsync(scope, entity, running.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (running.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    // The object was deleted while it was being reconciled: its tombstone, queued already, reaches DeletedAsync.
+                    _logger.LogInformation("Reconcile of {Resource} {Key} cancelled: the object was deleted.", Name, key);
+                    return;
+                }
+                finally
+                {
+                    _inFlight.TryRemove(key, out _);
+                }
+            }
+
             _queue.Forget(key);
             if (delay is { } requeue)
             {
@@ -214,6 +236,21 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
         finally
         {
             _metrics.ReconcileDuration.WithLabels(Name).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private void CancelInFlight(ObjectKey key)
+    {
+        if (_inFlight.TryGetValue(key, out var running))
+        {
+            try
+            {
+                running.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The reconcile ended in the meantime.
+            }
         }
     }
 

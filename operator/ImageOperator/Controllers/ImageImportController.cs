@@ -85,8 +85,23 @@ public sealed class ImageImportController(
         return ReconcileResult.Done;
     }
 
-    /// <inheritdoc />
-    public Task DeletedAsync(ImageImport entity, CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// An import deleted while it ran was cancelled (the runtime cancels its reconcile, which aborts the upload): the
+    /// CustomImage it was creating stays, marked Failed with reason ImportCancelled, and never becomes Available.
+    /// </summary>
+    public async Task DeletedAsync(ImageImport entity, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        var image = await _images.GetAsync(entity.Spec.ImageName, entity.Namespace(), cancellationToken).ConfigureAwait(false);
+        if (image is null || image.Status.LifecycleState != ImageLifecycleState.Importing
+            || image.Metadata.Annotations is not { } annotations || !annotations.TryGetValue(ImportUidAnnotation, out var uid) || uid != entity.Uid())
+        {
+            return;
+        }
+
+        await FailAsync(null, image, new TransferFailure(ControllerReasons.ImportCancelled,
+            $"ImageImport {entity.Name()} was deleted while it ran; the import was cancelled and nothing was stored"), cancellationToken).ConfigureAwait(false);
+    }
 
     private static bool IsFinished(ImageImport import) => import.Status.Phase is ImportPhase.Succeeded or ImportPhase.Failed;
 
@@ -338,9 +353,12 @@ public sealed class ImageImportController(
         }
     }
 
-    private async Task FailAsync(ImageImport import, CustomImage? image, TransferFailure failure, CancellationToken cancellationToken)
+    /// <summary>Fails <paramref name="import"/> (when it still exists) and the image it was creating.</summary>
+    private async Task FailAsync(ImageImport? import, CustomImage? image, TransferFailure failure, CancellationToken cancellationToken)
     {
-        var message = await _outcomes.FailAsync(import, failure, i => i.Phase = ImportPhase.Failed, cancellationToken).ConfigureAwait(false);
+        var message = import is null
+            ? EventMessage.Sanitize(failure.Message)
+            : await _outcomes.FailAsync(import, failure, i => i.Phase = ImportPhase.Failed, cancellationToken).ConfigureAwait(false);
         if (image is not null)
         {
             var failed = await _images.UpdateStatusAsync(image, i =>
@@ -352,7 +370,7 @@ public sealed class ImageImportController(
             }, cancellationToken).ConfigureAwait(false);
             if (failed is not null)
             {
-                await events.WarningAsync(failed, failure.Reason, $"import {import.Name()} failed: {message}", cancellationToken).ConfigureAwait(false);
+                await events.WarningAsync(failed, failure.Reason, $"import {import?.Name() ?? failed.Status.SourceImport?.Name} failed: {message}", cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -92,6 +92,9 @@ public static class ControllerReasons
     /// <summary>An object this export did not write is at its destination, and spec.destination.overwrite is false.</summary>
     public const string DestinationExists = "DestinationExists";
 
+    /// <summary>The ImageImport was deleted while it ran: the transfer was cancelled and nothing was stored.</summary>
+    public const string ImportCancelled = "ImportCancelled";
+
     /// <summary>The import's source object is empty: there is no disk to import.</summary>
     public const string EmptySource = "EmptySource";
 }
