@@ -29,6 +29,9 @@ public sealed record MultipartUploadOptions
     /// <summary>Deadline of one request (one part upload included).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Longest time a request may move no byte (body sent, or answer awaited) before it counts as stalled and is retried; null for the store's (<see cref="ObjectStoreOptions.StallTimeout"/>).</summary>
+    public TimeSpan? StallTimeout { get; init; }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(PartSize, MinPartSize, nameof(PartSize));

@@ -41,6 +41,7 @@ public sealed class ObjectStore : IDisposable
         }
 
         Name = options.Name;
+        StallTimeout = options.StallTimeout;
         Endpoint = options.EndpointUri();
         Region = string.IsNullOrWhiteSpace(options.Region) ? "us-east-1" : options.Region;
         _http = CreateHttpClient(options);
@@ -124,19 +125,23 @@ public sealed class ObjectStore : IDisposable
         }
     }
 
+    /// <summary>Longest time a request may move no byte before it counts as stalled (see <see cref="ObjectStoreOptions.StallTimeout"/>).</summary>
+    public TimeSpan StallTimeout { get; }
+
     /// <summary>Opens an object for ranged reads through short-lived pre-signed URLs (see <see cref="S3RangeReader"/>).</summary>
     public Task<S3RangeReader> OpenReadAsync(string bucket, string key, RangeReaderOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectLocation.ForStore(Name, bucket, key);
         var presigner = new PresignedUrlSource(this, bucket, key);
-        return S3RangeReader.OpenAsync(_http, presigner.GetAsync, Describe(bucket, key), options ?? new RangeReaderOptions(), cancellationToken);
+        return S3RangeReader.OpenAsync(_http, presigner.GetAsync, Describe(bucket, key),
+            (options ?? new RangeReaderOptions()) with { StallTimeout = options?.StallTimeout ?? StallTimeout }, cancellationToken);
     }
 
     /// <summary>Starts a parallel multipart upload to <paramref name="key"/> (see <see cref="S3MultipartUpload"/>).</summary>
     public Task<S3MultipartUpload> StartUploadAsync(string bucket, string key, MultipartUploadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectLocation.ForStore(Name, bucket, key);
-        return S3MultipartUpload.StartAsync(this, bucket, key, options ?? new MultipartUploadOptions(), cancellationToken);
+        return S3MultipartUpload.StartAsync(this, bucket, key, (options ?? new MultipartUploadOptions()) with { StallTimeout = options?.StallTimeout ?? StallTimeout }, cancellationToken);
     }
 
     /// <summary>Upload ids of multipart uploads in progress (not completed, not aborted) under <paramref name="prefix"/>.</summary>

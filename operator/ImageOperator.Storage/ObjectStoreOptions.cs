@@ -27,6 +27,9 @@ public sealed record ObjectStoreOptions
     /// <summary>Name of the Secret holding the credentials (resolved by the operator, not by this library).</summary>
     public string? CredentialsSecret { get; init; }
 
+    /// <summary>Longest time a request to this store may move no byte before it counts as stalled and is retried (reads and uploads that set none).</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>True when <paramref name="url"/> has the scheme, host and port of <paramref name="endpoint"/>.</summary>
     public static bool IsOnEndpoint(Uri endpoint, Uri url)
     {

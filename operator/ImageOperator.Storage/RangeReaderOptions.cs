@@ -27,4 +27,7 @@ public sealed record RangeReaderOptions
 
     /// <summary>Deadline of one request (headers and body).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Longest time a ranged GET may go without a byte arriving before it counts as stalled and is retried; null for the store's (<see cref="ObjectStoreOptions.StallTimeout"/>).</summary>
+    public TimeSpan? StallTimeout { get; init; }
 }

@@ -359,7 +359,7 @@ public sealed class S3MultipartUpload : IHeadPatchSink
             var hash = S3RequestSigner.Sha256Hex(part.AsSpan(0, length));
             using var response = await SendAsync(
                 _store, _options, HttpMethod.Put, Bucket, Key, $"partNumber={number}&uploadId={Uri.EscapeDataString(_uploadId)}",
-                () => new ReadOnlyMemoryContent(part.AsMemory(0, length)), _abort.Token, hash).ConfigureAwait(false);
+                part.AsMemory(0, length), _abort.Token, hash).ConfigureAwait(false);
             var etag = response.Headers.ETag?.Tag
                 ?? throw new ObjectStorageException(ObjectStorageError.Other, $"Part {number} of {What} was stored without an ETag.");
             lock (_etags)
@@ -391,7 +391,7 @@ public sealed class S3MultipartUpload : IHeadPatchSink
         var body = Encoding.UTF8.GetBytes(xml.Append("</CompleteMultipartUpload>").ToString());
         using var response = await SendAsync(
             _store, _options, HttpMethod.Post, Bucket, Key, $"uploadId={Uri.EscapeDataString(_uploadId)}",
-            () => new ByteArrayContent(body), cancellationToken, S3RequestSigner.Sha256Hex(body)).ConfigureAwait(false);
+            body, cancellationToken, S3RequestSigner.Sha256Hex(body)).ConfigureAwait(false);
 
         // S3 may answer 200 and still report an error in the body.
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
@@ -449,20 +449,30 @@ public sealed class S3MultipartUpload : IHeadPatchSink
     /// <summary>Sends a signed request, retrying transient failures; returns the successful response.</summary>
     private static async Task<HttpResponseMessage> SendAsync(
         ObjectStore store, MultipartUploadOptions options, HttpMethod method, string bucket, string key, string query,
-        Func<HttpContent>? content, CancellationToken cancellationToken, string? payloadSha256 = null)
+        ReadOnlyMemory<byte>? body, CancellationToken cancellationToken, string? payloadSha256 = null)
     {
         var uri = new Uri(store.ObjectUri(bucket, key) + "?" + query);
         var delay = options.InitialRetryDelay;
         for (var attempt = 1; ; attempt++)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var stall = new StallWatch(options.StallTimeout ?? store.StallTimeout, cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stall.Token);
             timeout.CancelAfter(options.RequestTimeout);
             HttpStatusCode? status = null;
             try
             {
-                using var request = new HttpRequestMessage(method, uri) { Content = content?.Invoke() };
+                using var request = new HttpRequestMessage(method, uri) { Content = body is { } data ? new WatchedContent(data, stall) : null };
                 store.Signer.Sign(request, payloadSha256 ?? EmptySha256, DateTimeOffset.UtcNow);
-                var response = await store.Http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+                HttpResponseMessage response;
+                try
+                {
+                    response = await store.Http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stall.HasStalled)
+                {
+                    throw stall.Stalled($"The request for {store.Describe(bucket, key)}");
+                }
+
                 if (response.IsSuccessStatusCode)
                 {
                     return response;
@@ -480,13 +490,14 @@ public sealed class S3MultipartUpload : IHeadPatchSink
             }
             catch (Exception exception) when (
                 status is null && !cancellationToken.IsCancellationRequested
-                && exception is HttpRequestException or IOException or OperationCanceledException)
+                && exception is HttpRequestException or IOException or OperationCanceledException or TimeoutException)
             {
-                // Network failure or request timeout: retry below, or give up.
+                // Network failure, stall or request timeout: retry below, or give up.
                 if (attempt == options.MaxAttempts)
                 {
                     throw new ObjectStorageException(
-                        ObjectStorageError.Other, $"Request for {store.Describe(bucket, key)} failed after {attempt} attempts ({exception.GetType().Name}).");
+                        ObjectStorageError.Other,
+                        $"Request for {store.Describe(bucket, key)} failed after {attempt} attempts ({(exception is TimeoutException ? exception.Message : exception.GetType().Name)}).");
                 }
             }
 

@@ -13,6 +13,9 @@ namespace ImageOperator.Storage;
 /// </summary>
 public sealed class S3RangeReader : IRangeReader
 {
+    // URL sources read through the registry carry no store: they get this one.
+    private static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(60);
+
     private readonly HttpClient _http;
     private readonly Func<CancellationToken, ValueTask<Uri>> _url;
     private readonly string _description;
@@ -188,14 +191,27 @@ public sealed class S3RangeReader : IRangeReader
             {
                 throw new ObjectStorageException(
                     ObjectStorageError.Other,
-                    $"Reading {_description} failed after {attempt} attempts ({exception.GetType().Name}{StatusSuffix(exception)}).");
+                    $"Reading {_description} failed after {attempt} attempts ({(exception is TimeoutException ? exception.Message : exception.GetType().Name + StatusSuffix(exception))}).");
             }
         }
     }
 
     private async Task<(int Read, long Length, bool Complete)> SendRangeAsync(long offset, Memory<byte> target, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stall = new StallWatch(_options.StallTimeout ?? DefaultStallTimeout, cancellationToken);
+        try
+        {
+            return await SendRangeAsync(offset, target, stall, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stall.HasStalled)
+        {
+            throw stall.Stalled($"Reading {_description}");
+        }
+    }
+
+    private async Task<(int Read, long Length, bool Complete)> SendRangeAsync(long offset, Memory<byte> target, StallWatch stall, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stall.Token);
         timeout.CancelAfter(_options.RequestTimeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, await _url(timeout.Token).ConfigureAwait(false));
         request.Headers.Range = new RangeHeaderValue(offset, offset + target.Length - 1);
@@ -206,6 +222,7 @@ public sealed class S3RangeReader : IRangeReader
 
         Interlocked.Increment(ref _requests);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        stall.Progress();
         ThrowIfChanged(response);
         switch (response.StatusCode)
         {
@@ -216,13 +233,13 @@ public sealed class S3RangeReader : IRangeReader
                     throw new ObjectStorageException(ObjectStorageError.Other, $"The server answered a range of {_description} with a wrong Content-Range.");
                 }
 
-                var read = await ReadBodyAsync(response, target, timeout.Token).ConfigureAwait(false);
+                var read = await ReadBodyAsync(response, target, stall, timeout.Token).ConfigureAwait(false);
                 return (read, length, false);
             case HttpStatusCode.OK when offset == 0:
                 // The server ignored Range and sends the whole object: take what fits, drop the connection.
                 var total = response.Content.Headers.ContentLength
                     ?? throw new ObjectStorageException(ObjectStorageError.Other, $"The server sent {_description} without a length and ignored the Range header.");
-                return (await ReadBodyAsync(response, target, timeout.Token).ConfigureAwait(false), total, true);
+                return (await ReadBodyAsync(response, target, stall, timeout.Token).ConfigureAwait(false), total, true);
             case HttpStatusCode.RequestedRangeNotSatisfiable when offset == 0:
                 // A range starting at 0 is unsatisfiable only for an empty object.
                 return (0, 0, true);
@@ -251,7 +268,7 @@ public sealed class S3RangeReader : IRangeReader
         }
     }
 
-    private static async Task<int> ReadBodyAsync(HttpResponseMessage response, Memory<byte> target, CancellationToken cancellationToken)
+    private static async Task<int> ReadBodyAsync(HttpResponseMessage response, Memory<byte> target, StallWatch stall, CancellationToken cancellationToken)
     {
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var done = 0;
@@ -263,6 +280,7 @@ public sealed class S3RangeReader : IRangeReader
                 break;
             }
 
+            stall.Progress();
             done += read;
         }
 
@@ -290,7 +308,7 @@ public sealed class S3RangeReader : IRangeReader
         ObjectStorageException => false,
         OperationCanceledException => !cancellationToken.IsCancellationRequested,
         HttpRequestException { StatusCode: { } status } => StorageErrors.IsTransient(status),
-        HttpRequestException or IOException => true,
+        HttpRequestException or IOException or TimeoutException => true,
         _ => false,
     };
 

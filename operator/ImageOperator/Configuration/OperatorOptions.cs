@@ -109,6 +109,9 @@ public sealed class ObjectStoreSettings
     /// </summary>
     public IList<string> ReservedBuckets { get; set; } = [];
 
+    /// <summary>Longest time a request to this store may move no byte (a silent server, a full disk) before it is retried; separate from the request timeouts.</summary>
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The library's view of these settings.</summary>
     public Storage.ObjectStoreOptions ToStorageOptions() => new()
     {
@@ -119,6 +122,7 @@ public sealed class ObjectStoreSettings
         CaBundleFile = CaBundle is { } bundle && !bundle.Contains("-----BEGIN", StringComparison.Ordinal) ? bundle : null,
         CaBundlePem = CaBundle is { } pem && pem.Contains("-----BEGIN", StringComparison.Ordinal) ? pem : null,
         CredentialsSecret = $"{CredentialsSecret.Namespace}/{CredentialsSecret.Name}",
+        StallTimeout = StallTimeout,
     };
 }
 

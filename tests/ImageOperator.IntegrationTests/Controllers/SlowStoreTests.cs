@@ -9,12 +9,13 @@ using Xunit;
 namespace ImageOperator.IntegrationTests.Controllers;
 
 /// <summary>
-/// Deleting an ImageImport while it runs cancels it: the transfer stops, its upload is aborted, and the CustomImage
-/// it was creating ends Failed with ImportCancelled instead of becoming Available. The source is read through a
-/// throttling proxy so that the import is still running when it is deleted.
+/// Transfers through a store that is slow or goes silent (a proxy in front of the real S3 server, store "slow" with
+/// a 2 s stall timeout): deleting an ImageImport while it runs cancels it (the upload is aborted, its CustomImage
+/// ends Failed with ImportCancelled instead of becoming Available); a stalled store is noticed within the stall
+/// timeout, reported as Retrying with what stalled, and ends in StorageError once the retry budget is spent.
 /// </summary>
 [Collection(TestCollections.Stack)]
-public sealed class CancellationTests(ControlPlaneFixture controlPlane, S3ServerFixture s3) : IAsyncLifetime
+public sealed class SlowStoreTests(ControlPlaneFixture controlPlane, S3ServerFixture s3) : IAsyncLifetime
 {
     private readonly string _sourceBucket = S3ServerFixture.NewBucketName("sources");
     private FaultProxy _proxy = null!;
@@ -25,7 +26,8 @@ public sealed class CancellationTests(ControlPlaneFixture controlPlane, S3Server
     {
         _images = await TestImages.CreateAsync();
         _proxy = new FaultProxy(s3.Endpoint);
-        _operator = await OperatorHarness.StartAsync(controlPlane, s3, "cancel", OperatorHarness.ExtraStoreArguments(3, "slow", _proxy.Endpoint.AbsoluteUri.TrimEnd('/')));
+        _operator = await OperatorHarness.StartAsync(controlPlane, s3, "slow",
+            [.. OperatorHarness.ExtraStoreArguments(3, "slow", _proxy.Endpoint.AbsoluteUri.TrimEnd('/')), "--ImageOperator:ObjectStores:3:StallTimeout=00:00:02"]);
     }
 
     public async Task DisposeAsync()
@@ -57,5 +59,26 @@ public sealed class CancellationTests(ControlPlaneFixture controlPlane, S3Server
         (await _operator.Images.GetAsync("cancelled", _operator.Namespace))!.Status.LifecycleState.Should().Be(ImageLifecycleState.Failed, "it never becomes Available later");
         (await _operator.ListAsync(_operator.LibraryBucket, $"images/{_operator.Namespace}/cancelled/")).Should().BeEmpty();
         (await _operator.IncompleteUploadsAsync(_operator.LibraryBucket)).Should().BeEmpty("the upload was aborted");
+    }
+
+    [Fact]
+    public async Task A_stalled_store_is_reported_as_retrying_with_what_stalled_then_fails_with_StorageError()
+    {
+        await _operator.UploadAsync(_sourceBucket, "stalled/disk.qcow2", await _images.InFormatAsync("qcow2"));
+        _proxy.Stalled = true;
+        var started = DateTime.UtcNow;
+
+        await _operator.ApplyAsync(Manifests.Import("imp-stalled", "stalled", $"objectStore: {{store: slow, bucket: {_sourceBucket}, object: stalled/disk.qcow2}}",
+            extra: "  retryPolicy: {maxRetries: 1}"));
+        var import = await _operator.WaitForAsync(_operator.Imports, "imp-stalled", i => i.Status.Phase is ImportPhase.Failed or ImportPhase.Succeeded);
+        _proxy.Stalled = false;
+
+        import.Status.Phase.Should().Be(ImportPhase.Failed);
+        var failed = import.Status.Find(ConditionTypes.Failed)!;
+        failed.Reason.Should().Be(ConditionReasons.StorageError, failed.Message);
+        failed.Message.Should().Contain("gave up after 1 retries").And.Contain("stalled: no bytes moved for 2 s").And.Contain("bucket '" + _sourceBucket + "'");
+        var retrying = await _operator.KubectlAsync("get", "events", "--field-selector", "involvedObject.name=imp-stalled,reason=Retrying", "-o", "jsonpath={.items[*].message}");
+        retrying.EnsureSuccess().StandardOutput.Should().Contain("stalled: no bytes moved for 2 s", "the Retrying event says what is slow");
+        (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromMinutes(2), "stalls are noticed in seconds, not after the request timeouts");
     }
 }
