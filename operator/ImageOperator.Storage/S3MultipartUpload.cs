@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Security;
+using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
 using ImageOperator.DiskFormats.Conversion;
@@ -389,9 +390,25 @@ public sealed class S3MultipartUpload : IHeadPatchSink
         }
 
         var body = Encoding.UTF8.GetBytes(xml.Append("</CompleteMultipartUpload>").ToString());
-        using var response = await SendAsync(
-            _store, _options, HttpMethod.Post, Bucket, Key, $"uploadId={Uri.EscapeDataString(_uploadId)}",
-            body, cancellationToken, S3RequestSigner.Sha256Hex(body)).ConfigureAwait(false);
+        HttpResponseMessage response;
+        try
+        {
+            response = await SendAsync(
+                _store, _options, HttpMethod.Post, Bucket, Key, $"uploadId={Uri.EscapeDataString(_uploadId)}",
+                body, cancellationToken, S3RequestSigner.Sha256Hex(body)).ConfigureAwait(false);
+        }
+        catch (ObjectStorageException)
+        {
+            // The server may have completed the upload and lost its answer (the retry then finds no such upload).
+            if (await CompletedAnywayAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            throw;
+        }
+
+        using var _ = response;
 
         // S3 may answer 200 and still report an error in the body.
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
@@ -400,6 +417,36 @@ public sealed class S3MultipartUpload : IHeadPatchSink
             var code = XDocument.Parse(text).Descendants().FirstOrDefault(e => e.Name.LocalName == "Code")?.Value;
             throw new ObjectStorageException(ObjectStorageError.Other, $"Completing the upload of {What} failed ({code}).");
         }
+    }
+
+    /// <summary>
+    /// Whether the object at the key is the one these parts make: S3's multipart ETag is the MD5 of the parts' MD5s
+    /// followed by "-" and the part count, so a match proves that this upload's completion took effect.
+    /// </summary>
+    private async Task<bool> CompletedAnywayAsync(CancellationToken cancellationToken)
+    {
+        var expected = ExpectedETag();
+        try
+        {
+            return (await _store.StatAsync(Bucket, Key, cancellationToken).ConfigureAwait(false)).ETag == expected;
+        }
+        catch (ObjectStorageException)
+        {
+            return false;
+        }
+    }
+
+    private string ExpectedETag()
+    {
+        var digests = new List<byte>();
+        foreach (var etag in _etags.Values)
+        {
+            digests.AddRange(Convert.FromHexString(etag.Trim('"')));
+        }
+
+#pragma warning disable CA5351 // S3 defines the multipart ETag with MD5; it identifies, it does not protect.
+        return $"{Convert.ToHexStringLower(MD5.HashData(digests.ToArray()))}-{_etags.Count}";
+#pragma warning restore CA5351
     }
 
     private async Task PutEmptyAsync(CancellationToken cancellationToken)

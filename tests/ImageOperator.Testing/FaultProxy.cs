@@ -6,7 +6,8 @@ namespace ImageOperator.Testing;
 /// <summary>
 /// A TCP proxy on 127.0.0.1 in front of a real server that misbehaves on purpose: it forwards requests as they are
 /// and replies at most <see cref="BytesPerSecond"/> (0: unthrottled), or not at all while <see cref="Stalled"/>
-/// (the connection stays open, as with a server whose disk is full). Settings apply to traffic from then on.
+/// (the connection stays open, as with a server whose disk is full), or loses one reply (<see cref="LoseRepliesTo"/>:
+/// the server acts on the request, the client sees the connection drop). Settings apply to traffic from then on.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -16,6 +17,9 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly IPEndPoint _upstream;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private string? _loseMarker;
+    private int _lostReplies;
+    private int _toLose;
 
     /// <summary>Starts forwarding to <paramref name="upstream"/>.</summary>
     public FaultProxy(Uri upstream)
@@ -35,6 +39,19 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>While true, replies are held back (the connection stays open).</summary>
     public bool Stalled { get; set; }
+
+    /// <summary>Replies lost so far.</summary>
+    public int LostReplies => _lostReplies;
+
+    /// <summary>
+    /// Forwards the next <paramref name="count"/> requests whose request line contains <paramref name="marker"/> (for
+    /// example <c>"POST /bucket/key?uploadId="</c>) to the server, then drops each connection instead of its reply.
+    /// </summary>
+    public void LoseRepliesTo(string marker, int count)
+    {
+        Volatile.Write(ref _toLose, count);
+        Volatile.Write(ref _loseMarker, marker);
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -70,8 +87,9 @@ public sealed class FaultProxy : IAsyncDisposable
             try
             {
                 await server.ConnectAsync(_upstream, _stop.Token);
-                var requests = PumpAsync(client.GetStream(), server.GetStream(), throttled: false);
-                var replies = PumpAsync(server.GetStream(), client.GetStream(), throttled: true);
+                var connection = new Connection();
+                var requests = PumpAsync(client.GetStream(), server.GetStream(), connection, replies: false);
+                var replies = PumpAsync(server.GetStream(), client.GetStream(), connection, replies: true);
                 await Task.WhenAny(requests, replies);
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -81,7 +99,7 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Stream from, Stream to, bool throttled)
+    private async Task PumpAsync(Stream from, Stream to, Connection connection, bool replies)
     {
         var buffer = new byte[ChunkBytes];
         while (true)
@@ -92,16 +110,40 @@ public sealed class FaultProxy : IAsyncDisposable
                 return;
             }
 
-            while (throttled && Stalled)
+            if (!replies && Volatile.Read(ref _loseMarker) is { } marker && RequestLine(buffer.AsSpan(0, read)).Contains(marker, StringComparison.Ordinal)
+                && Interlocked.Decrement(ref _toLose) >= 0)
+            {
+                connection.LosesReply = true;
+            }
+
+            if (replies && connection.LosesReply)
+            {
+                // The server has answered: the client never hears it.
+                Interlocked.Increment(ref _lostReplies);
+                return;
+            }
+
+            while (replies && Stalled)
             {
                 await Task.Delay(50, _stop.Token);
             }
 
             await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
-            if (throttled && BytesPerSecond > 0)
+            if (replies && BytesPerSecond > 0)
             {
                 await Task.Delay(TimeSpan.FromSeconds((double)read / BytesPerSecond), _stop.Token);
             }
         }
+    }
+
+    private static string RequestLine(ReadOnlySpan<byte> chunk)
+    {
+        var end = chunk.IndexOf((byte)'\r');
+        return System.Text.Encoding.ASCII.GetString(end < 0 ? chunk[..Math.Min(chunk.Length, 512)] : chunk[..end]);
+    }
+
+    private sealed class Connection
+    {
+        public volatile bool LosesReply;
     }
 }

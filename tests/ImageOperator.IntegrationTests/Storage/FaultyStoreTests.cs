@@ -8,12 +8,13 @@ using Xunit;
 namespace ImageOperator.IntegrationTests.Storage;
 
 /// <summary>
-/// A server that accepts requests and then goes silent (a full disk, a hung gateway), played by a proxy in front of
-/// the real S3 server: reads and uploads notice within the stall timeout, far below the request timeouts, say
-/// what stalled, retry, and go on once the server answers again.
+/// The storage layer against a misbehaving server, played by a proxy in front of the real S3 server. One that
+/// accepts requests and then goes silent (a full disk, a hung gateway): reads and uploads notice within the stall
+/// timeout, far below the request timeouts, say what stalled, retry, and go on once it answers again. One that
+/// completes a multipart upload but loses the answer: the upload is recognised as complete by its ETag.
 /// </summary>
 [Collection(TestCollections.S3)]
-public sealed class StallTests(S3ServerFixture s3) : IAsyncLifetime
+public sealed class FaultyStoreTests(S3ServerFixture s3) : IAsyncLifetime
 {
     private static readonly TimeSpan Stall = TimeSpan.FromSeconds(2);
     private FaultProxy _proxy = null!;
@@ -85,5 +86,25 @@ public sealed class StallTests(S3ServerFixture s3) : IAsyncLifetime
         _proxy.Stalled = false;
         await upload.DisposeAsync();
         (await _direct.ListIncompleteUploadsAsync(_bucket, "stalled.bin")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_completion_whose_answer_is_lost_is_recognised_by_the_multipart_etag()
+    {
+        var data = new byte[MultipartUploadOptions.MinPartSize * 2 + 12345];
+        Random.Shared.NextBytes(data);
+        var upload = await _throughProxy.StartUploadAsync(_bucket, "lost.bin", new MultipartUploadOptions { PartSize = MultipartUploadOptions.MinPartSize, InitialRetryDelay = TimeSpan.FromMilliseconds(10), MaxAttempts = 3 });
+        await upload.WriteAsync(data);
+
+        // Every answer to the completion is lost (as behind a load balancer that times out slow completions).
+        _proxy.LoseRepliesTo($"POST /{_bucket}/lost.bin?uploadId=", count: 3);
+        await upload.CompleteAsync();
+        await upload.DisposeAsync();
+
+        _proxy.LostReplies.Should().Be(3, "the server completed the upload and every answer was dropped");
+        upload.Result!.Size.Should().Be(data.Length);
+        upload.Result.ETag.Should().EndWith("-3");
+        (await StoreObjects.Sha256Async(_direct, _bucket, "lost.bin")).Should().Be(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)));
+        (await _direct.ListIncompleteUploadsAsync(_bucket, "lost.bin")).Should().BeEmpty();
     }
 }
