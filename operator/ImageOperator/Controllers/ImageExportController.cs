@@ -265,6 +265,12 @@ public sealed class ImageExportController(
             await CheckOverwriteAsync(export, destinationStore, target, cancellationToken).ConfigureAwait(false);
         }
 
+        // Checked before writing, so that a taken name fails the export with nothing left behind.
+        if (export.Spec.PreauthenticatedRequest is { Enabled: true } && await ForeignSecretAsync(export, cancellationToken).ConfigureAwait(false) is { } taken)
+        {
+            throw SecretTaken(taken);
+        }
+
         var registry = await stores.RegistryAsync(cancellationToken).ConfigureAwait(false);
         var description = $"the stored disk of CustomImage {image.Namespace()}/{image.Name()}";
         ConversionResult result;
@@ -433,6 +439,26 @@ public sealed class ImageExportController(
     }
 
     /// <summary>Creates the pre-signed read URL and stores it in a Secret owned by the export; the URL goes nowhere else.</summary>
+    private static string SecretNameOf(ImageExport export, PreauthenticatedRequest request) => request.SecretName ?? $"{export.Name()}-par";
+
+    private static TransferFailure SecretTaken(string name) =>
+        new(ControllerReasons.InvalidLocation, $"Secret {name} exists and does not belong to this export; set spec.preauthenticatedRequest.secretName to another name");
+
+    /// <summary>The name of the Secret the export would publish its URL in, when a Secret of another owner holds it.</summary>
+    private async Task<string?> ForeignSecretAsync(ImageExport export, CancellationToken cancellationToken)
+    {
+        var name = SecretNameOf(export, export.Spec.PreauthenticatedRequest!);
+        try
+        {
+            var existing = await kubernetes.CoreV1.ReadNamespacedSecretAsync(name, export.Namespace(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return existing.Metadata.OwnerReferences?.Any(o => o.Uid == export.Uid()) == true ? null : name;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     private async Task<SecretKeyReference?> PublishPreauthenticatedRequestAsync(ImageExport export, ObjectStore store, string bucket, string key, CancellationToken cancellationToken)
     {
         if (export.Spec.PreauthenticatedRequest is not { Enabled: true } request)
@@ -441,7 +467,7 @@ public sealed class ImageExportController(
         }
 
         var url = await store.PresignGetAsync(bucket, key, TimeSpan.FromSeconds(request.ExpiresInSeconds)).ConfigureAwait(false);
-        var name = request.SecretName ?? $"{export.Name()}-par";
+        var name = SecretNameOf(export, request);
         var secret = new V1Secret
         {
             Metadata = new V1ObjectMeta
@@ -466,7 +492,7 @@ public sealed class ImageExportController(
             var existing = await kubernetes.CoreV1.ReadNamespacedSecretAsync(name, export.Namespace(), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (existing.Metadata.OwnerReferences?.Any(o => o.Uid == export.Uid()) != true)
             {
-                throw new TransferFailure(ControllerReasons.InvalidLocation, $"Secret {name} exists and does not belong to this export; set spec.preauthenticatedRequest.secretName to another name");
+                throw SecretTaken(name);
             }
 
             secret.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;

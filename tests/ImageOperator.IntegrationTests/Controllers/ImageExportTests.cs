@@ -211,6 +211,21 @@ public sealed class ImageExportTests(ControlPlaneFixture controlPlane, S3ServerF
         warnings.EnsureSuccess().StandardOutput.Should().Contain($"ETag {before.ETag.Trim('"')}").And.Contain("replacing it");
     }
 
+    [Fact]
+    public async Task A_taken_url_secret_name_fails_the_export_before_anything_is_written()
+    {
+        await _operator.ImportAsync("src-taken", await _images.InFormatAsync("qcow2"), _sourceBucket);
+        await _operator.PutSecretAsync("exp-taken-par", new() { ["url"] = "someone else's" });
+
+        await _operator.ApplyAsync(Manifests.Export("exp-taken", "src-taken", ExportFormat.Vmdk, $"objectStore: {{bucket: {_exportBucket}, object: taken/disk.vmdk}}", presigned: true));
+        var export = await _operator.WaitForAsync(_operator.Exports, "exp-taken", e => e.Status.Phase is ExportPhase.Succeeded or ExportPhase.Failed);
+
+        export.Status.Phase.Should().Be(ExportPhase.Failed);
+        export.Status.Find(ConditionTypes.Failed)!.Message.Should().Contain("Secret exp-taken-par exists and does not belong to this export");
+        (await _operator.ListAsync(_exportBucket, "taken/")).Should().BeEmpty("neither the disk nor its manifest was written");
+        (await _operator.IncompleteUploadsAsync(_exportBucket, "taken/")).Should().BeEmpty();
+    }
+
     private async Task ShouldHoldTheReferenceDiskAsync(string exported, string? qemuFormat)
     {
         if (qemuFormat is null)
