@@ -12,10 +12,11 @@ namespace ImageOperator.Configuration;
 /// <summary>
 /// Feeds the operator's configured object stores into the storage layer's <see cref="ObjectStoreRegistry"/> (the one
 /// place that picks a store for a URL and opens readers and writers), with the keys of their credentials Secrets
-/// (keys <c>accessKey</c> and <c>secretKey</c>). Secrets are re-read at most once a minute, so rotated keys take
-/// effect without a restart: the registry then gets a new store instance, while transfers in flight keep theirs.
+/// (keys <c>accessKey</c> and <c>secretKey</c>). Secrets are read whenever a store is used, so rotated keys take
+/// effect with the next transfer and a deleted Secret stops new transfers at once: the registry then gets a new
+/// store instance, while transfers in flight keep theirs.
 /// </summary>
-public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes, TimeProvider time) : IDisposable
+public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes) : IDisposable
 {
     /// <summary>Key of the access key id in a credentials Secret.</summary>
     public const string AccessKeyKey = "accessKey";
@@ -23,13 +24,10 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
     /// <summary>Key of the secret key in a credentials Secret.</summary>
     public const string SecretKeyKey = "secretKey";
 
-    private static readonly TimeSpan SecretLifetime = TimeSpan.FromMinutes(1);
-
     private readonly ObjectStoreRegistry _registry = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ObjectStoreCredentials> _configured = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Store, string Bucket), Lazy<Task>> _buckets = new();
-    private readonly ConcurrentDictionary<string, (ObjectStoreCredentials Credentials, DateTimeOffset Expires)> _credentials = new();
 
     /// <summary>The store of the image library.</summary>
     public Task<ObjectStore> LibraryAsync(CancellationToken cancellationToken) => GetAsync(options.Library.Store, cancellationToken);
@@ -134,18 +132,10 @@ public sealed class ObjectStores(OperatorOptions options, IKubernetes kubernetes
         }
     }
 
-    private async Task<ObjectStoreCredentials> CredentialsAsync(ObjectStoreSettings settings, CancellationToken cancellationToken)
-    {
-        if (_credentials.TryGetValue(settings.Name, out var cached) && cached.Expires > time.GetUtcNow())
-        {
-            return cached.Credentials;
-        }
-
-        var reference = settings.CredentialsSecret;
-        var credentials = await ReadCredentialsAsync(reference.Namespace, reference.Name, $"of object store '{settings.Name}'", cancellationToken).ConfigureAwait(false);
-        _credentials[settings.Name] = (credentials, time.GetUtcNow() + SecretLifetime);
-        return credentials;
-    }
+    // Read on every use, not cached: a rotated key serves the next transfer, and a deleted Secret fails it naming the
+    // Secret. The store itself is rebuilt only when the keys change (see GetAsync).
+    private Task<ObjectStoreCredentials> CredentialsAsync(ObjectStoreSettings settings, CancellationToken cancellationToken) =>
+        ReadCredentialsAsync(settings.CredentialsSecret.Namespace, settings.CredentialsSecret.Name, $"of object store '{settings.Name}'", cancellationToken);
 
     /// <summary>Reads the keys of credentials Secret <paramref name="ns"/>/<paramref name="name"/>; <paramref name="role"/> says what it is for, in messages.</summary>
     private async Task<ObjectStoreCredentials> ReadCredentialsAsync(string ns, string name, string role, CancellationToken cancellationToken)

@@ -15,6 +15,7 @@ namespace ImageOperator.IntegrationTests.Controllers;
 [Collection(TestCollections.Stack)]
 public sealed class ImportFailureTests(ControlPlaneFixture controlPlane, S3ServerFixture s3) : IAsyncLifetime
 {
+    private const string RotatingKeys = "rotating-keys";
     private readonly string _sourceBucket = S3ServerFixture.NewBucketName("sources");
     private OperatorHarness _operator = null!;
     private TestImages _images = null!;
@@ -23,7 +24,10 @@ public sealed class ImportFailureTests(ControlPlaneFixture controlPlane, S3Serve
     {
         _images = await TestImages.CreateAsync();
         // A fourth store where nothing listens: every request to it fails as an outage would.
-        _operator = await OperatorHarness.StartAsync(controlPlane, s3, "failures", OperatorHarness.ExtraStoreArguments(3, "unreachable", $"http://127.0.0.1:{FreePort.Next()}"));
+        // A fifth store whose keys the tests rotate and delete.
+        _operator = await OperatorHarness.StartAsync(controlPlane, s3, "failures",
+            [.. OperatorHarness.ExtraStoreArguments(3, "unreachable", $"http://127.0.0.1:{FreePort.Next()}"),
+             .. OperatorHarness.ExtraStoreArguments(4, "rotating", s3.Endpoint.AbsoluteUri.TrimEnd('/'), RotatingKeys)]);
         await _operator.EnsureBucketAsync(_sourceBucket);
     }
 
@@ -63,6 +67,24 @@ public sealed class ImportFailureTests(ControlPlaneFixture controlPlane, S3Serve
         import.Status.Find(ConditionTypes.Failed)!.Message.Should().Contain("gave up after 2 retries").And.Contain("last error:");
         var events = await _operator.KubectlAsync("get", "events", "--field-selector", "involvedObject.name=imp-outage,reason=Retrying", "-o", "name");
         events.EnsureSuccess().StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().NotBeEmpty("each retry is announced");
+    }
+
+    [Fact]
+    public async Task Rotated_and_deleted_credentials_take_effect_with_the_next_transfer()
+    {
+        await _operator.UploadAsync(_sourceBucket, "rotating/disk.qcow2", await _images.InFormatAsync("qcow2"));
+        var source = $"objectStore: {{store: rotating, bucket: {_sourceBucket}, object: rotating/disk.qcow2}}";
+        await _operator.PutSecretAsync(RotatingKeys, new() { ["accessKey"] = s3.AccessKey, ["secretKey"] = s3.SecretKey });
+        await _operator.ApplyAsync(Manifests.Import("imp-rot1", "rot1", source));
+        (await _operator.WaitForAsync(_operator.Images, "rot1", i => i.Status.LifecycleState is ImageLifecycleState.Available or ImageLifecycleState.Failed))
+            .Status.LifecycleState.Should().Be(ImageLifecycleState.Available);
+
+        await _operator.PutSecretAsync(RotatingKeys, new() { ["accessKey"] = s3.AccessKey, ["secretKey"] = "revoked" });
+        await ImportShouldFailAsync("rot2", source, ConditionReasons.AccessDenied);
+
+        (await _operator.KubectlAsync("delete", "secret", RotatingKeys)).EnsureSuccess();
+        var (deleted, _) = await ImportShouldFailAsync("rot3", source, ConditionReasons.AccessDenied);
+        deleted.Status.Find(ConditionTypes.Failed)!.Message.Should().Contain($"The credentials Secret {_operator.Namespace}/{RotatingKeys} of object store 'rotating' does not exist");
     }
 
     [Fact]

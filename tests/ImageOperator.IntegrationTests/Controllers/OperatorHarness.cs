@@ -178,12 +178,15 @@ public sealed class OperatorHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Arguments that add store number <paramref name="index"/> (after the harness's own) at <paramref name="endpoint"/>, with the harness's keys and an open grant.</summary>
-    public static string[] ExtraStoreArguments(int index, string name, string endpoint) =>
+    /// <summary>
+    /// Arguments that add store number <paramref name="index"/> (after the harness's own) at <paramref name="endpoint"/>,
+    /// with the keys of Secret <paramref name="secret"/> of the harness namespace (the harness's own by default) and an open grant.
+    /// </summary>
+    public static string[] ExtraStoreArguments(int index, string name, string endpoint, string secret = CredentialsSecret) =>
     [
         $"--ImageOperator:ObjectStores:{index}:Name={name}",
         $"--ImageOperator:ObjectStores:{index}:Endpoint={endpoint}",
-        $"--ImageOperator:ObjectStores:{index}:CredentialsSecret:Name={CredentialsSecret}",
+        $"--ImageOperator:ObjectStores:{index}:CredentialsSecret:Name={secret}",
         $"--ImageOperator:ObjectStores:{index}:CredentialsSecret:Namespace={HarnessNamespace}",
         $"--ImageOperator:ObjectStores:{index}:Grants:0:Namespaces:0=*",
         $"--ImageOperator:ObjectStores:{index}:Grants:0:Buckets:0=*",
