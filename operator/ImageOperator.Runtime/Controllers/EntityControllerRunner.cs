@@ -20,7 +20,10 @@ public interface IControllerRunner
     /// <summary>True once the informer has loaded its first list.</summary>
     bool HasSynced { get; }
 
-    /// <summary>Runs until cancelled, then drains in-flight reconciles.</summary>
+    /// <summary>Keeps the informer's cache current until cancelled: on every replica, leader or standby, so that a new leader starts warm.</summary>
+    Task WatchAsync(CancellationToken cancellationToken);
+
+    /// <summary>Reconciles (one leadership term) until cancelled, then drains in-flight reconciles; needs <see cref="WatchAsync"/> running.</summary>
     Task RunAsync(CancellationToken cancellationToken);
 }
 
@@ -45,7 +48,8 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
     private readonly ILogger _logger;
     private readonly OperatorMetrics _metrics;
     private readonly EntityInformer<TEntity> _informer;
-    private readonly RateLimitedWorkQueue<ObjectKey> _queue;
+    private readonly Prometheus.Gauge.Child _depth;
+    private volatile RateLimitedWorkQueue<ObjectKey>? _queue;
     private readonly ConcurrentDictionary<ObjectKey, TEntity> _tombstones = new();
     private readonly ConcurrentDictionary<ObjectKey, string> _specFingerprints = new();
     private readonly ConcurrentDictionary<ObjectKey, CancellationTokenSource> _inFlight = new();
@@ -66,9 +70,7 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
         Name = _client.Metadata.Resource;
         _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger($"ImageOperator.Runtime.Controller[{Name}]");
         _metrics = services.GetRequiredService<OperatorMetrics>();
-        var depth = _metrics.QueueDepth.WithLabels(Name);
-        _queue = new RateLimitedWorkQueue<ObjectKey>(
-            new ExponentialBackoff<ObjectKey>(options.InitialBackoff, options.MaxBackoff, Random.Shared), depthChanged: count => depth.Set(count));
+        _depth = _metrics.QueueDepth.WithLabels(Name);
         _informer = new EntityInformer<TEntity>(_client, options.Informer, OnInformerEvent, _logger, _metrics);
     }
 
@@ -82,12 +84,29 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
     public EntityStore<TEntity> Store => _informer.Store;
 
     /// <inheritdoc />
+    public Task WatchAsync(CancellationToken cancellationToken) => _informer.RunAsync(cancellationToken);
+
+    /// <inheritdoc />
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var hardStop = new CancellationTokenSource();
-        var informer = _informer.RunAsync(cancellationToken);
-        var workers = Enumerable.Range(0, _options.Workers).Select(_ => WorkAsync(hardStop.Token)).ToArray();
-        _logger.LogInformation("Controller for {Resource} started with {Workers} workers.", Name, _options.Workers);
+        using var queue = new RateLimitedWorkQueue<ObjectKey>(
+            new ExponentialBackoff<ObjectKey>(_options.InitialBackoff, _options.MaxBackoff, Random.Shared), depthChanged: count => _depth.Set(count));
+
+        // Events reach the queue from now on; what the cache holds already (and deletions seen before this term) is queued here.
+        _queue = queue;
+        foreach (var entity in _informer.Store.List())
+        {
+            queue.Add(ObjectKey.Of(entity));
+        }
+
+        foreach (var key in _tombstones.Keys)
+        {
+            queue.Add(key);
+        }
+
+        var workers = Enumerable.Range(0, _options.Workers).Select(_ => WorkAsync(queue, hardStop.Token)).ToArray();
+        _logger.LogInformation("Controller for {Resource} started with {Workers} workers ({Cached} cached objects).", Name, _options.Workers, _informer.Store.Count);
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
@@ -97,7 +116,8 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
             // Stop requested: drain below.
         }
 
-        _queue.ShutDown();
+        _queue = null;
+        queue.ShutDown();
         var drained = Task.WhenAll(workers);
         if (await Task.WhenAny(drained, Task.Delay(_options.DrainTimeout, CancellationToken.None)).ConfigureAwait(false) != drained)
         {
@@ -106,9 +126,7 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
         }
 
         await drained.ConfigureAwait(false);
-        await informer.ConfigureAwait(false);
-        _queue.Dispose();
-        _metrics.QueueDepth.WithLabels(Name).Set(0);
+        _depth.Set(0);
         _logger.LogInformation("Controller for {Resource} stopped.", Name);
     }
 
@@ -130,7 +148,8 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
             }
         }
 
-        _queue.Add(key);
+        // Between terms no queue exists: the next term queues the whole cache.
+        _queue?.Add(key);
     }
 
     private bool IsStatusOnlyChange(InformerEventType type, ObjectKey key, TEntity entity)
@@ -148,11 +167,11 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
         return type == InformerEventType.Modified && previous == fingerprint;
     }
 
-    private async Task WorkAsync(CancellationToken cancellationToken)
+    private async Task WorkAsync(RateLimitedWorkQueue<ObjectKey> queue, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var (ok, key) = await _queue.GetAsync(CancellationToken.None).ConfigureAwait(false);
+            var (ok, key) = await queue.GetAsync(CancellationToken.None).ConfigureAwait(false);
             if (!ok)
             {
                 return;
@@ -160,7 +179,7 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
 
             try
             {
-                await ProcessAsync(key, cancellationToken).ConfigureAwait(false);
+                await ProcessAsync(queue, key, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -169,12 +188,12 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
             }
             finally
             {
-                _queue.Done(key);
+                queue.Done(key);
             }
         }
     }
 
-    private async Task ProcessAsync(ObjectKey key, CancellationToken cancellationToken)
+    private async Task ProcessAsync(RateLimitedWorkQueue<ObjectKey> queue, ObjectKey key, CancellationToken cancellationToken)
     {
         var cached = _informer.Store.Get(key);
         if (cached is null && !_tombstones.ContainsKey(key))
@@ -221,17 +240,17 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
                 }
             }
 
-            _queue.Forget(key);
+            queue.Forget(key);
             if (delay is { } requeue)
             {
-                _queue.AddAfter(key, requeue);
+                queue.AddAfter(key, requeue);
             }
         }
         catch (Exception exception) when (!(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             _metrics.ReconcileErrors.WithLabels(Name).Inc();
-            var retry = _queue.AddRateLimited(key);
-            _logger.LogError(exception, "Reconcile of {Resource} {Key} failed (attempt {Attempt}); retrying in {Delay}.", Name, key, _queue.Failures(key), retry);
+            var retry = queue.AddRateLimited(key);
+            _logger.LogError(exception, "Reconcile of {Resource} {Key} failed (attempt {Attempt}); retrying in {Delay}.", Name, key, queue.Failures(key), retry);
         }
         finally
         {

@@ -9,6 +9,7 @@ namespace ImageOperator.Runtime.Hosting;
 public sealed class OperatorHealth
 {
     private volatile IReadOnlyList<IControllerRunner> _running = [];
+    private volatile IReadOnlyList<IControllerRunner> _watching = [];
     private volatile bool _started;
 
     /// <summary>True while this replica leads (or runs without election).</summary>
@@ -17,7 +18,14 @@ public sealed class OperatorHealth
     /// <summary>True when the runtime started and, when leading, all informers have synced.</summary>
     public bool IsReady => _started && _running.All(r => r.HasSynced);
 
-    internal void Started() => _started = true;
+    /// <summary>True once every controller's cache has loaded its first list; standby replicas keep theirs warm too.</summary>
+    public bool CachesSynced => _started && _watching.All(r => r.HasSynced);
+
+    internal void Started(IReadOnlyList<IControllerRunner> runners)
+    {
+        _watching = runners;
+        _started = true;
+    }
 
     internal void Leading(IReadOnlyList<IControllerRunner> runners) => _running = runners;
 

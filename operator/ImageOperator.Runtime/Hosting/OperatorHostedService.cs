@@ -9,8 +9,9 @@ using Microsoft.Extensions.Logging;
 namespace ImageOperator.Runtime.Hosting;
 
 /// <summary>
-/// Runs the registered controllers inside the host: with leader election, only while this replica holds the
-/// lease (fresh informers and queues each term, drained when the term ends); without, for the host's lifetime.
+/// Runs the registered controllers inside the host. Every replica keeps its informers' caches current for the host's
+/// lifetime; reconciling runs only while this replica holds the lease (a fresh queue each term, filled from the warm
+/// cache, drained when the term ends), or for the host's lifetime without leader election.
 /// </summary>
 internal sealed class OperatorHostedService : BackgroundService
 {
@@ -37,23 +38,31 @@ internal sealed class OperatorHostedService : BackgroundService
             throw new InvalidOperationException($"Finalizer {orphan.Identifier} is registered for {orphan.EntityType.Name}, which has no controller.");
         }
 
-        _health.Started();
-        if (_options.LeaderElection is null)
-        {
-            await RunControllersAsync(controllers, finalizers, stoppingToken).ConfigureAwait(false);
-            return;
-        }
-
-        var elector = new LeaderElector(
-            _services.GetRequiredService<IKubernetes>(), _options.LeaderElection, _logger, _services.GetRequiredService<OperatorMetrics>());
-        await elector.RunAsync(ct => RunControllersAsync(controllers, finalizers, ct), _health.NotLeading, stoppingToken).ConfigureAwait(false);
-    }
-
-    private async Task RunControllersAsync(IReadOnlyList<ControllerRegistration> controllers, IReadOnlyList<FinalizerRegistration> finalizers, CancellationToken cancellationToken)
-    {
         var runners = controllers
             .Select(c => c.CreateRunner(_services, [.. finalizers.Where(f => f.EntityType == c.EntityType)]))
             .ToList();
+        var watching = runners.Select(r => r.WatchAsync(stoppingToken)).ToList();
+        _health.Started(runners);
+        try
+        {
+            if (_options.LeaderElection is null)
+            {
+                await RunControllersAsync(runners, stoppingToken).ConfigureAwait(false);
+                return;
+            }
+
+            var elector = new LeaderElector(
+                _services.GetRequiredService<IKubernetes>(), _options.LeaderElection, _logger, _services.GetRequiredService<OperatorMetrics>());
+            await elector.RunAsync(ct => RunControllersAsync(runners, ct), _health.NotLeading, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await Task.WhenAll(watching).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunControllersAsync(IReadOnlyList<IControllerRunner> runners, CancellationToken cancellationToken)
+    {
         _health.Leading(runners);
         _logger.LogInformation("Starting {Count} controllers: {Names}.", runners.Count, string.Join(", ", runners.Select(r => r.Name)));
         try

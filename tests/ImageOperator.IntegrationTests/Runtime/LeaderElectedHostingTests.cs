@@ -15,7 +15,7 @@ using Xunit;
 
 namespace ImageOperator.IntegrationTests.Runtime;
 
-/// <summary>Two operator replicas through the runtime's hosting: only the leader runs controllers.</summary>
+/// <summary>Two operator replicas through the runtime's hosting: only the leader reconciles, both keep their caches warm.</summary>
 [Collection(TestCollections.ControlPlane)]
 public sealed class LeaderElectedHostingTests(ControlPlaneFixture controlPlane) : IAsyncLifetime
 {
@@ -45,6 +45,7 @@ public sealed class LeaderElectedHostingTests(ControlPlaneFixture controlPlane) 
         await Task.Delay(TimeSpan.FromSeconds(2));
         second.Health.IsLeading.Should().BeFalse();
         second.Health.IsReady.Should().BeTrue("a standby is ready: it serves webhooks and metrics");
+        second.Health.CachesSynced.Should().BeTrue("a standby keeps its caches warm, so that a takeover starts from them");
         reconciles.Should().NotContain(r => r.Replica == "second");
 
         await first.StopAsync();
