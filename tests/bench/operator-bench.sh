@@ -148,6 +148,9 @@ s3 -T "$WORK/plain.qcow2" "$S3_ENDPOINT/copies/big.qcow2" >/dev/null
 plain_seconds=$(echo "$(date +%s.%N) - $start" | bc)
 rm -f "$WORK/plain.qcow2"
 peak_rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$OPERATOR_PID/status")
+# Memory the operator keeps once the work is done: what a container limit has to leave room for between bursts.
+sleep 15
+idle_rss_kib=$(awk '/VmRSS/ {print $2}' "/proc/$OPERATOR_PID/status")
 ratio() { echo "scale=2; $1 / $plain_seconds" | bc; }
 
 mib=$(echo "scale=1; $bytes / 1048576" | bc)
@@ -159,5 +162,6 @@ large image: ${GIB} GiB virtual, ${mib} MiB QCOW2 source
   plain S3 download + upload of the source bytes (curl):         ${plain_seconds}s
   operator import (read + inspect + convert + upload + verify):  ${import_seconds}s  ratio $(ratio "$import_seconds")
   operator export (read + convert + upload + verify + manifest): ${export_seconds}s  ratio $(ratio "$export_seconds")
-operator peak RSS over the whole run: $((peak_rss_kib / 1024)) MiB
+operator peak RSS over the whole run: $((peak_rss_kib / 1024)) MiB; resident after 15 s idle: $((idle_rss_kib / 1024)) MiB
+GC settings: DOTNET_gcServer=${DOTNET_gcServer:-unset (project)} DOTNET_GCConserveMemory=${DOTNET_GCConserveMemory:-unset (project)}
 REPORT
