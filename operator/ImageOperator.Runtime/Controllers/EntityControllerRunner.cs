@@ -93,7 +93,7 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
         using var queue = new RateLimitedWorkQueue<ObjectKey>(
             new ExponentialBackoff<ObjectKey>(_options.InitialBackoff, _options.MaxBackoff, Random.Shared), depthChanged: count => _depth.Set(count));
 
-        // Events reach the queue from now on; what the cache holds already (and deletions seen before this term) is queued here.
+        // Events reach the queue from now on; what the cache holds already (and deletions left from an earlier term) is queued here.
         _queue = queue;
         foreach (var entity in _informer.Store.List())
         {
@@ -135,7 +135,12 @@ public sealed class EntityControllerRunner<TEntity> : IControllerRunner
         var key = ObjectKey.Of(entity);
         if (type == InformerEventType.Deleted)
         {
-            _tombstones[key] = entity;
+            // A standby keeps no tombstones: the leader of the moment handles deletions, and a standby's would pile up.
+            if (_queue is not null)
+            {
+                _tombstones[key] = entity;
+            }
+
             _specFingerprints.TryRemove(key, out _);
             CancelInFlight(key);
         }

@@ -315,11 +315,10 @@ public sealed class ImageExportController(
         }
 
         var sha256 = Convert.ToHexStringLower(result.Sha256 ?? throw new InvalidOperationException("The converter returned no SHA-256."));
-        var verified = await VerifyAsync(destination, registry, result.BytesWritten, cancellationToken).ConfigureAwait(false);
-        if (destination.Store is { } written)
+        var (verified, writtenETag) = await VerifyAsync(destination, registry, result.BytesWritten, cancellationToken).ConfigureAwait(false);
+        if (writtenETag is not null)
         {
-            var etag = (await written.StatAsync(target.Bucket, target.Key, cancellationToken).ConfigureAwait(false)).ETag;
-            export = await _exports.UpdateStatusAsync(export, e => e.Status.WrittenETag = etag, cancellationToken).ConfigureAwait(false) ?? export;
+            export = await _exports.UpdateStatusAsync(export, e => e.Status.WrittenETag = writtenETag, cancellationToken).ConfigureAwait(false) ?? export;
         }
 
         var manifest = ExportManifest.For(image, export.Spec.Format, target.Bucket, target.Key, result.BytesWritten, virtualSize, sha256, time.GetUtcNow().UtcDateTime).ToUtf8Json();
@@ -388,13 +387,16 @@ public sealed class ImageExportController(
         await events.WarningAsync(export, ControllerReasons.DestinationExists, $"{what}; replacing it (spec.destination.overwrite is true)", cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<string> VerifyAsync(Destination destination, ObjectStoreRegistry registry, long written, CancellationToken cancellationToken)
+    /// <summary>Checks the written size at the destination; returns how it was verified and, on a store, the object's ETag.</summary>
+    private static async Task<(string Verified, string? ETag)> VerifyAsync(Destination destination, ObjectStoreRegistry registry, long written, CancellationToken cancellationToken)
     {
         var target = destination.Disk;
         long size;
+        string? etag = null;
         if (destination.Store is { } store)
         {
-            size = (await store.StatAsync(target.Bucket, target.Key, cancellationToken).ConfigureAwait(false)).Size;
+            var stored = await store.StatAsync(target.Bucket, target.Key, cancellationToken).ConfigureAwait(false);
+            (size, etag) = (stored.Size, stored.ETag);
             if (size != written)
             {
                 await store.RemoveAsync(target.Bucket, target.Key, cancellationToken).ConfigureAwait(false);
@@ -409,12 +411,12 @@ public sealed class ImageExportController(
             }
             catch (ObjectStorageException e) when (e.Error == ObjectStorageError.AccessDenied)
             {
-                return "uploaded with its Content-MD5 checked by the server (the URL allows no read-back)";
+                return ("uploaded with its Content-MD5 checked by the server (the URL allows no read-back)", null);
             }
         }
 
         return size == written
-            ? destination.Store is null ? "verified through the URL (size read back, Content-MD5 checked by the server)" : "verified at the destination"
+            ? (destination.Store is null ? "verified through the URL (size read back, Content-MD5 checked by the server)" : "verified at the destination", etag)
             : throw new TransferFailure(ConditionReasons.VerificationFailed,
                 $"the exported object has {size} bytes at the destination where {written} were written" + (destination.Store is null ? "; it could not be removed through the URL" : "; it was removed"));
     }

@@ -27,6 +27,7 @@ public static class TenancyReasons
 public sealed class StoreAccessPolicy
 {
     private readonly OperatorOptions _options;
+    private readonly Dictionary<string, Uri> _endpoints;
     private readonly List<(Uri Endpoint, string Bucket, string Why)> _reserved = [];
 
     /// <summary>Reads the grants and reserved buckets of <paramref name="options"/>.</summary>
@@ -34,6 +35,7 @@ public sealed class StoreAccessPolicy
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _endpoints = options.ObjectStores.DistinctBy(s => s.Name).ToDictionary(s => s.Name, s => s.ToStorageOptions().EndpointUri(), StringComparer.Ordinal);
         if (options.ObjectStores.Count == 0)
         {
             return;
@@ -135,5 +137,6 @@ public sealed class StoreAccessPolicy
 
     private static string Expand(string pattern, string ns) => pattern.Replace(StoreGrant.NamespaceToken, ns, StringComparison.Ordinal);
 
-    private static Uri Endpoint(ObjectStoreSettings store) => store.ToStorageOptions().EndpointUri();
+    // Computed once: the policy runs on every admission and every transfer.
+    private Uri Endpoint(ObjectStoreSettings store) => _endpoints[store.Name];
 }
