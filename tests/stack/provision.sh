@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every real component the tests and the local stack need, on a fresh Debian 12 machine with only the
-# .NET SDK: qemu-img (the oracle), etcd, Ceph RGW (S3), kubectl, and a kube-apiserver built from Debian's
-# kubernetes source package (Debian ships no kube-apiserver binary).
+# .NET SDK: qemu-img (the oracle), etcd, Ceph RGW (S3), kubectl, and the Kubernetes 1.20 control plane and node
+# (kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy) built from Debian's kubernetes
+# source package (Debian ships none of them). The cluster's own needs (docker, CNI, helm, images) are installed by
+# tests/cluster/provision-cluster.sh.
 #
 # Idempotent and cached: a second run on the same machine takes about a second. Runs of several processes at
 # once are serialised by a lock. Progress goes to stderr; tool output goes to $CACHE/logs and is shown only on
@@ -29,13 +31,20 @@ run_logged() {
   fi
 }
 
+# The binaries built from the source tree, in one `make` so that they share the compiled packages.
+# The cluster's node (tests/cluster) always uses these; the API-server tests use KUBEBUILDER_ASSETS when set.
+KUBE_BIN=$APISERVER_CACHE_BIN
+KUBE_COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] && [ -x "$KUBEBUILDER_ASSETS/etcd" ]; then
   BIN=$KUBEBUILDER_ASSETS
-  BUILD_APISERVER=0
 else
   [ -z "${KUBEBUILDER_ASSETS:-}" ] || log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks kube-apiserver or etcd; building our own"
-  if [ -x "$BIN/kube-apiserver" ]; then BUILD_APISERVER=0; else BUILD_APISERVER=1; fi
 fi
+to_build=()
+for component in "${KUBE_COMPONENTS[@]}"; do
+  [ -x "$KUBE_BIN/$component" ] || to_build+=("$component")
+done
+BUILD_KUBE=0; [ "${#to_build[@]}" = 0 ] && [ -x "$KUBE_BIN/pause" ] || BUILD_KUBE=1
 
 # --- Debian packages ---
 PKGS=(make qemu-utils etcd-server ceph-mon ceph-osd radosgw ceph-common curl openssl python3 jq rsync e2fsprogs fdisk shellcheck)
@@ -43,14 +52,14 @@ command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
 # Callers with needs of their own (the benchmark's clang) name them in EXTRA_PACKAGES.
 read -ra extra_packages <<<"${EXTRA_PACKAGES:-}"
 PKGS+=("${extra_packages[@]}")
-[ "$BUILD_APISERVER" = 0 ] || PKGS+=(golang-go dpkg-dev golang-github-modern-go-reflect2-dev)
+[ "$BUILD_KUBE" = 0 ] || PKGS+=(golang-go dpkg-dev golang-github-modern-go-reflect2-dev gcc libc6-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
 need_update=0
-if [ "$BUILD_APISERVER" = 1 ] && ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+if [ "$BUILD_KUBE" = 1 ] && ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
   # deb-src entries mirroring the machine's deb entries, so that `apt-get source kubernetes` works.
   log "adding deb-src entries for Debian's kubernetes source package"
   if [ -f /etc/apt/sources.list.d/debian.sources ]; then
@@ -70,14 +79,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   run_logged "$LOGS/apt.log" $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# --- kube-apiserver from Debian's source package ---
-if [ "$BUILD_APISERVER" = 1 ]; then
+# --- Kubernetes binaries from Debian's source package ---
+if [ "$BUILD_KUBE" = 1 ]; then
   SRC=$CACHE/src
   mkdir -p "$SRC"
   tree=$(find "$SRC" -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)
   if [ -z "$tree" ]; then
     log "fetching Debian's kubernetes source package"
-    (cd "$SRC" && run_logged "$LOGS/kube-apiserver-build.log" apt-get source -q kubernetes)
+    (cd "$SRC" && run_logged "$LOGS/kube-build.log" apt-get source -q kubernetes)
     tree=$(find "$SRC" -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)
     [ -n "$tree" ] || die "apt-get source kubernetes unpacked nothing into $SRC"
   fi
@@ -92,13 +101,26 @@ if [ "$BUILD_APISERVER" = 1 ]; then
       "$tree/$validator"
     grep -q '^	if data == nil {$' "$tree/$validator" || die "the null-check patch no longer applies to $tree/$validator"
   done
-  log "building kube-apiserver 1.20.2 (about 7 minutes on 2 cores; log: $LOGS/kube-apiserver-build.log)"
-  (cd "$tree" && run_logged "$LOGS/kube-apiserver-build.log" env CGO_ENABLED=0 make WHAT=cmd/kube-apiserver)
-  mkdir -p "$BIN"
-  cp "$tree/_output/bin/kube-apiserver" "$BIN/kube-apiserver.tmp"
-  mv "$BIN/kube-apiserver.tmp" "$BIN/kube-apiserver"
-  rm -f "$BIN/.self-checked"
-  # Only the binary is worth keeping: the tree and its Go cache take ~2.3 GB; the source archives are kept.
+  mkdir -p "$KUBE_BIN"
+  if [ "${#to_build[@]}" -gt 0 ]; then
+    what=(); for component in "${to_build[@]}"; do what+=("cmd/$component"); done
+    log "building ${to_build[*]} 1.20.2 (about 12 minutes on 2 cores; log: $LOGS/kube-build.log)"
+    # KUBE_STATIC_OVERRIDES=kubelet: the kubelet is built CGO_ENABLED=0 like the others (static, shared package cache).
+    (cd "$tree" && run_logged "$LOGS/kube-build.log" env KUBE_STATIC_OVERRIDES=kubelet CGO_ENABLED=0 make WHAT="${what[*]}")
+    for component in "${to_build[@]}"; do
+      cp "$tree/_output/bin/$component" "$KUBE_BIN/$component.tmp"
+      mv "$KUBE_BIN/$component.tmp" "$KUBE_BIN/$component"
+    done
+    [[ " ${to_build[*]} " != *" kube-apiserver "* ]] || rm -f "$KUBE_BIN/.self-checked"
+  fi
+  # The pod sandbox's pause process, from the same tree: the node imports it as an image and never pulls one.
+  if [ ! -x "$KUBE_BIN/pause" ]; then
+    run_logged "$LOGS/kube-build.log" gcc -Os -Wall -Werror -static -DVERSION=v3.2-image-operator \
+      -o "$KUBE_BIN/pause.tmp" "$tree/build/pause/linux/pause.c"
+    strip "$KUBE_BIN/pause.tmp"
+    mv "$KUBE_BIN/pause.tmp" "$KUBE_BIN/pause"
+  fi
+  # Only the binaries are worth keeping: the tree and its Go cache take ~2.5 GB; the source archives are kept.
   rm -rf "$tree"
 fi
 if [ "$BIN" != "${KUBEBUILDER_ASSETS:-}" ]; then
