@@ -33,7 +33,7 @@ test: ## Provision, build, run every test project (TRX in artifacts/test-results
 	ARTIFACTS="$(ARTIFACTS)" bash tests/stack/run-tests.sh
 
 lint: ## Check the shell scripts.
-	shellcheck -x tests/stack/*.sh tests/e2e/*.sh .ci/run
+	shellcheck -x tests/stack/*.sh tests/cluster/*.sh tests/e2e/*.sh .ci/run
 
 run: ## Start (or reuse) API server, S3, CRDs, webhooks and the operator in .run/, import and export a sample disk.
 	bash tests/stack/run-local.sh up
@@ -49,13 +49,19 @@ helm-lint: ## helm lint + helm template of the chart (when helm is installed; th
 	else echo "helm is not installed: skipped (tests/ImageOperator.IntegrationTests/Distribution render and validate the chart without it)"; fi
 
 IMG ?= ghcr.io/imageoperator/image-operator:dev
-docker-build: ## Build the operator's container image IMG (needs a Docker engine).
-	docker build -f operator/Dockerfile -t $(IMG) .
+BASE_IMAGE ?= mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled
+DOCKER ?= docker
+DOCKER_BUILD_FLAGS ?=
+IMAGE_PUBLISH := $(or $(ARTIFACTS),artifacts)/image-publish
+docker-build: image-publish ## Build the operator's image IMG on BASE_IMAGE from the publish (needs a Docker engine).
+	$(DOCKER) build $(DOCKER_BUILD_FLAGS) --build-arg BASE_IMAGE=$(BASE_IMAGE) -f operator/Dockerfile -t $(IMG) $(IMAGE_PUBLISH)
 
-image-publish: ## Run the Dockerfile's publish step without Docker (into artifacts/image-publish).
-	dotnet publish operator/ImageOperator/ImageOperator.csproj -nologo -c Release -a x64 --self-contained false \
-	  -p:UseAppHost=false -p:InvariantGlobalization=true -o $(or $(ARTIFACTS),artifacts)/image-publish $(DOTNET_ARTIFACTS)
-	test -f $(or $(ARTIFACTS),artifacts)/image-publish/image-operator-manager.dll
+image-publish: ## Publish the operator self-contained for linux-x64 into artifacts/image-publish (the image's content).
+	rm -rf $(IMAGE_PUBLISH)
+	dotnet publish operator/ImageOperator/ImageOperator.csproj -nologo -c Release -r linux-x64 --self-contained true \
+	  -p:InvariantGlobalization=true -p:DebugType=none -p:PublishDocumentationFiles=false \
+	  -p:PublishReferencesDocumentationFiles=false -o $(IMAGE_PUBLISH) $(DOTNET_ARTIFACTS)
+	test -x $(IMAGE_PUBLISH)/image-operator-manager
 
 kind: ## End-to-end run in a kind cluster (needs Docker, kind and helm): tests/e2e/kind.sh.
 	bash tests/e2e/kind.sh

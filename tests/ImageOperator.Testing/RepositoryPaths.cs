@@ -22,6 +22,12 @@ public static class RepositoryPaths
     /// <summary>The shell scripts that provision, start and stop the real components.</summary>
     public static string StackScripts => Path.Combine(Root, "tests", "stack");
 
+    /// <summary>The shell scripts that provision, start and stop the one-node test cluster.</summary>
+    public static string ClusterScripts => Path.Combine(Root, "tests", "cluster");
+
+    /// <summary>The operator's Helm chart.</summary>
+    public static string Chart => Path.Combine(Root, "charts", "image-operator");
+
     private static string FindRoot()
     {
         var root = Environment.GetEnvironmentVariable(RootVariable);

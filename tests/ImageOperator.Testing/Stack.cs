@@ -53,7 +53,7 @@ public static class Stack
         Path.Combine(Path.GetTempPath(), $"image-operator-{component}-{Guid.NewGuid().ToString("N")[..12]}");
 
     /// <summary>Parses the <c>export NAME=value</c> lines the up scripts print.</summary>
-    internal static IReadOnlyDictionary<string, string> ParseExports(string output)
+    public static IReadOnlyDictionary<string, string> ParseExports(string output)
     {
         const string Prefix = "export ";
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -4,7 +4,9 @@
 #
 # Usage: s3-up.sh [STATE_DIR]    (default: a new folder under ${TMPDIR:-/tmp})
 # Environment: S3_ACCESS_KEY / S3_SECRET_KEY (the user's keys; defaults are test-only values),
-#              S3_MEMSTORE_BYTES (RAM cap of the object store, default 4 GiB).
+#              S3_MEMSTORE_BYTES (RAM cap of the object store, default 4 GiB),
+#              S3_BIND_ADDRESS / S3_PORT (where the gateway listens; default 127.0.0.1 and a free port; the test
+#              cluster runs this script in its network namespace with the node's address).
 # Prints shell exports on stdout (also written to STATE_DIR/env): S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY,
 # IMAGE_OPERATOR_STACK_S3_DIR. Stop with s3-down.sh STATE_DIR. Running it again on a healthy STATE_DIR just prints
 # the exports again; on a STATE_DIR whose gateway alone was stopped (s3-down.sh --gateway-only) it restarts the
@@ -19,6 +21,7 @@ STATE=$(cd "$STATE" && pwd)
 ACCESS_KEY=${S3_ACCESS_KEY:-imageoperatortest}
 SECRET_KEY=${S3_SECRET_KEY:-imageoperatortestsecret0123456789}
 MEMSTORE_BYTES=${S3_MEMSTORE_BYTES:-4294967296}
+BIND_ADDRESS=${S3_BIND_ADDRESS:-127.0.0.1}
 CONF=$STATE/ceph.conf
 
 rgw_answers() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1/" || true)" = 200 ]; }
@@ -50,7 +53,7 @@ osd_is_up() { [ "$(ceph_cli osd dump -f json 2>/dev/null | python3 -c 'import sy
 # Each step is checked explicitly: errexit does not apply inside a function called in a condition.
 start_ceph() {
   local mon_v2 mon_v1 fsid osd_uuid osd_id
-  mon_v2=$(free_port); mon_v1=$(free_port); RGW_PORT=$(free_port)
+  mon_v2=$(free_port); mon_v1=$(free_port); RGW_PORT=${S3_PORT:-$(free_port)}
   fsid=$(cat /proc/sys/kernel/random/uuid)
   mkdir -p "$STATE"/{run,log,mon,osd,rgw}
   cat >"$CONF" <<CONF
@@ -91,7 +94,7 @@ memstore device bytes = $MEMSTORE_BYTES
 osd max object name len = 460
 osd max object namespace len = 64
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw frontends = beast endpoint=$BIND_ADDRESS:$RGW_PORT
 rgw data = $STATE/rgw
 rgw thread pool size = 64
 # memstore holds every object in the OSD's RAM: reap deleted objects within a minute instead of hours.
@@ -122,7 +125,7 @@ CONF
   wait_daemon ceph-osd 60 "$STATE/log/osd.$osd_id.log" osd_is_up || return 1
 
   start_gateway
-  wait_daemon radosgw 180 "$STATE/log/client.rgw.a.log" rgw_answers "http://127.0.0.1:$RGW_PORT"
+  wait_daemon radosgw 180 "$STATE/log/client.rgw.a.log" rgw_answers "http://$BIND_ADDRESS:$RGW_PORT"
 }
 
 # A port picked as free can be taken before the daemon binds it; a failed start is retried on new ports.
@@ -141,11 +144,11 @@ fi
 watch_owner "$STACK_DIR/s3-down.sh"
 
 cat >"$STATE/env" <<ENV
-export S3_ENDPOINT=http://127.0.0.1:$RGW_PORT
+export S3_ENDPOINT=http://$BIND_ADDRESS:$RGW_PORT
 export S3_ACCESS_KEY=$ACCESS_KEY
 export S3_SECRET_KEY=$SECRET_KEY
 export IMAGE_OPERATOR_STACK_S3_DIR=$STATE
 ENV
 chmod 600 "$STATE/env"
-log "S3 (Ceph RGW) ready at http://127.0.0.1:$RGW_PORT (state in $STATE)"
+log "S3 (Ceph RGW) ready at http://$BIND_ADDRESS:$RGW_PORT (state in $STATE)"
 cat "$STATE/env"
