@@ -50,7 +50,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         await RunScriptAsync("build-operator-image.sh", [_state, $"{ImageRepository}:{ImageTag}"], TimeSpan.FromMinutes(15));
     }
 
-    public Task DisposeAsync() => StopAsync();
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        Directory.Delete(_state, recursive: true);
+    }
 
     /// <summary>Starts the cluster (again): the images built before are kept in the node's docker.</summary>
     public async Task StartAsync()

@@ -251,7 +251,8 @@ start_daemon kube-proxy "$LOGS/kube-proxy.log" nsenter "--net=$NETNS_PATH" "$BIN
 
 # --- the S3 server the pods use, in the namespace on the node address; the host reaches it through a bridge ---
 S3_STATE=$STATE/s3
-in_netns env S3_BIND_ADDRESS="$NODE_IP" S3_PORT="$S3_PORT" bash "$STACK_DIR/s3-up.sh" "$S3_STATE" >"$STATE/s3.env"
+in_netns env S3_BIND_ADDRESS="$NODE_IP" S3_PORT="$S3_PORT" S3_MEMSTORE_BYTES="${S3_MEMSTORE_BYTES:-8589934592}" \
+  bash "$STACK_DIR/s3-up.sh" "$S3_STATE" >"$STATE/s3.env"
 S3_HOST_PORT=$(bridge s3 "$S3_PORT")
 
 node_ready() {
