@@ -5,8 +5,13 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 DOTNET_ARTIFACTS := $(if $(ARTIFACTS),--artifacts-path $(ARTIFACTS))
 CHART_CRDS := charts/image-operator/crds
+# helm and kubectl as provisioning installs them (tests/stack/lib.sh says where), ahead of any others on PATH.
+CLIENT_TOOLS_BIN := $(shell bash -c 'source tests/stack/lib.sh && echo "$$CLIENT_TOOLS_BIN"')
+export PATH := $(CLIENT_TOOLS_BIN):$(PATH)
+CLUSTER_DIR ?= $(CURDIR)/.cluster
+CLUSTER_IMG := image-operator.local/image-operator:dev
 
-.PHONY: help build manifests provision test lint run down status bench bench-operator bench-webhook helm-lint docker-build image-publish kind
+.PHONY: help build manifests provision test lint run down status cluster-up cluster-down e2e bench bench-operator bench-webhook helm-lint docker-build image-publish kind
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-10s %s\n", $$1, $$2 }'
@@ -26,7 +31,7 @@ manifests: ## Generate the CRDs from the C# API types into crds/ and the Helm ch
 	rm -f config/crd/bases/*.yaml
 	cp crds/*.yaml config/crd/bases/
 
-provision: ## Install the real components: qemu-img, etcd, kube-apiserver, Ceph RGW, kubectl (needs root or sudo).
+provision: ## Install the real components: qemu-img, etcd, the Kubernetes 1.20 binaries, Ceph RGW, helm, kubectl (root or sudo).
 	bash tests/stack/provision.sh >/dev/null
 
 test: ## Provision, build, run every test project (TRX in artifacts/test-results) and print the summary.
@@ -44,9 +49,27 @@ down: ## Stop everything `make run` started.
 status: ## Say what `make run` has running.
 	bash tests/stack/run-local.sh status
 
-helm-lint: ## helm lint + helm template of the chart (when helm is installed; the tests render it without helm).
-	@if command -v helm >/dev/null; then helm lint charts/image-operator && helm template image-operator charts/image-operator -n image-operator-system >/dev/null && echo "chart OK"; \
-	else echo "helm is not installed: skipped (tests/ImageOperator.IntegrationTests/Distribution render and validate the chart without it)"; fi
+cluster-up: ## Start a one-node cluster (kubelet, docker, RGW) in .cluster/ and build the operator image into its docker.
+	bash tests/cluster/provision.sh >/dev/null
+	bash tests/cluster/cluster-up.sh $(CLUSTER_DIR)
+	bash tests/cluster/build-operator-image.sh $(CLUSTER_DIR) $(CLUSTER_IMG)
+	@echo "cluster ready. In a shell: source $(CLUSTER_DIR)/env  (KUBECONFIG, DOCKER_HOST, S3 keys), then:"
+	@echo "  kubectl create namespace image-operator-system"
+	@echo "  kubectl -n image-operator-system create secret generic image-operator-s3 --from-literal=accessKey=\$$S3_ACCESS_KEY --from-literal=secretKey=\$$S3_SECRET_KEY"
+	@echo "  helm install image-operator charts/image-operator -n image-operator-system --set image.repository=$(firstword $(subst :, ,$(CLUSTER_IMG))) --set image.tag=dev --set image.pullPolicy=Never --set 'objectStores[0].endpoint='\$$CLUSTER_S3_ENDPOINT"
+
+cluster-down: ## Stop the cluster of `make cluster-up` and remove what it set up on the host.
+	bash tests/cluster/cluster-down.sh $(CLUSTER_DIR)
+
+e2e: ## The cluster end-to-end tests alone (a cluster of their own; Helm, kustomize, transfers, failover).
+	bash tests/cluster/provision.sh >/dev/null
+	dotnet test tests/ImageOperator.ClusterTests -nologo $(DOTNET_ARTIFACTS) --logger "console;verbosity=normal"
+
+helm-lint: ## helm lint --strict and helm template of the chart, with the real helm that provisioning installs.
+	bash tests/stack/provision.sh >/dev/null
+	helm lint --strict charts/image-operator
+	helm template image-operator charts/image-operator -n image-operator-system >/dev/null
+	@echo "chart OK"
 
 IMG ?= ghcr.io/imageoperator/image-operator:dev
 BASE_IMAGE ?= mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled

@@ -17,6 +17,10 @@ internal static class StorageErrors
         var detail = string.IsNullOrEmpty(serverCode) ? $"HTTP {code}" : $"HTTP {code} {serverCode}";
         return status switch
         {
+            // The upload, not the object, is gone: another writer aborted it (a replica taking over the same key
+            // clears the leftovers of earlier attempts). A new upload can succeed, so this is no missing object.
+            HttpStatusCode.NotFound when serverCode == "NoSuchUpload" => new ObjectStorageException(
+                ObjectStorageError.Other, $"The multipart upload to {what} was aborted by another writer ({detail}).", code),
             HttpStatusCode.NotFound => new ObjectStorageException(ObjectStorageError.NotFound, $"{what} was not found ({detail}).", code),
             HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized => new ObjectStorageException(
                 ObjectStorageError.AccessDenied,

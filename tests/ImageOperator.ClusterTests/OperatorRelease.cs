@@ -105,14 +105,19 @@ public sealed class OperatorRelease(ClusterFixture cluster, string name)
         return tenant;
     }
 
-    /// <summary>Uploads a file to the S3 server (through its bridge), creating the bucket when missing.</summary>
-    public async Task UploadAsync(string bucket, string key, string path)
+    /// <summary>Creates a bucket on the S3 server (through its bridge) unless it exists.</summary>
+    public async Task EnsureBucketAsync(string bucket)
     {
         if (!await cluster.S3.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket)))
         {
             await cluster.S3.MakeBucketAsync(new MakeBucketArgs().WithBucket(bucket));
         }
+    }
 
+    /// <summary>Uploads a file, creating the bucket when missing.</summary>
+    public async Task UploadAsync(string bucket, string key, string path)
+    {
+        await EnsureBucketAsync(bucket);
         await cluster.S3.PutObjectAsync(new PutObjectArgs().WithBucket(bucket).WithObject(key).WithFileName(path).WithContentType("application/octet-stream"));
     }
 
@@ -158,8 +163,10 @@ public sealed class OperatorRelease(ClusterFixture cluster, string name)
               operatingSystemVersion: "8.9"
             """)).EnsureSuccess();
 
-    /// <summary>Applies an ImageExport of an image to bucket <see cref="ExportsBucket"/>.</summary>
-    public async Task StartExportAsync(string tenant, string name, string imageName, string format, string key) =>
+    /// <summary>Applies an ImageExport of an image to bucket <see cref="ExportsBucket"/>, which it creates first.</summary>
+    public async Task StartExportAsync(string tenant, string name, string imageName, string format, string key)
+    {
+        await EnsureBucketAsync(ExportsBucket);
         (await ApplyAsync(tenant, $$"""
             apiVersion: imageoperator.io/v1alpha1
             kind: ImageExport
@@ -169,6 +176,7 @@ public sealed class OperatorRelease(ClusterFixture cluster, string name)
               format: {{format}}
               destination: {objectStore: {bucket: {{ExportsBucket}}, object: {{key}}} }
             """)).EnsureSuccess();
+    }
 
     /// <summary>Reads one object as JSON.</summary>
     public async Task<JsonNode> GetAsync(string ns, string resource, string name) =>

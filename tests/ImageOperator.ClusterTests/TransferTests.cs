@@ -28,6 +28,7 @@ public sealed class TransferTests(ClusterFixture cluster)
             var storedCopy = Path.Combine(folder, "stored");
             await release.DownloadAsync(stored["bucket"]!.GetValue<string>(), stored["object"]!.GetValue<string>(), storedCopy);
             (await Sha256Async(storedCopy)).Should().Be(stored["sha256"]!.GetValue<string>());
+            (await QemuImg.CheckAsync(storedCopy, "qcow2")).ExitCode.Should().Be(0, "qemu-img check of the stored disk");
 
             foreach (var (format, qemuFormat) in new[] { ("VMDK", "vmdk"), ("VHD", "vpc") })
             {
@@ -38,7 +39,12 @@ public sealed class TransferTests(ClusterFixture cluster)
                 await release.DownloadAsync(OperatorRelease.ExportsBucket, $"{tenant}/{name}.{format.ToLowerInvariant()}", exported);
 
                 (await Sha256Async(exported)).Should().Be(export["status"]!["sha256"]!.GetValue<string>());
-                (await QemuImg.CheckAsync(exported, qemuFormat)).ExitCode.Should().Be(0, $"qemu-img check of the {format} export");
+                // qemu's vpc driver has no check (exit 63): a VHD is judged by compare alone.
+                if (qemuFormat != "vpc")
+                {
+                    (await QemuImg.CheckAsync(exported, qemuFormat)).ExitCode.Should().Be(0, $"qemu-img check of the {format} export");
+                }
+
                 var compare = await QemuImg.CompareAsync(source, exported, "qcow2", qemuFormat);
                 compare.ExitCode.Should().Be(0, $"the {format} export holds the source's content: {compare.StandardOutput}");
             }

@@ -50,7 +50,7 @@ else
 fi
 
 log "building $IMG"
-docker build -f "$ROOT/operator/Dockerfile" -t "$IMG" "$ROOT"
+make -C "$ROOT" docker-build IMG="$IMG"
 kind load docker-image "$IMG" --name "$CLUSTER"
 
 log "installing MinIO"

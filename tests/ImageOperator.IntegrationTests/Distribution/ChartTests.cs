@@ -1,7 +1,6 @@
 using FluentAssertions;
 using ImageOperator.Configuration;
 using ImageOperator.Tenancy;
-using ImageOperator.IntegrationTests.Distribution.Helm;
 using ImageOperator.Testing;
 using ImageOperator.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,8 +9,8 @@ using Xunit;
 namespace ImageOperator.IntegrationTests.Distribution;
 
 /// <summary>
-/// The Helm chart, rendered by <see cref="ChartRenderer"/> (no helm binary on the test machines) and judged by the
-/// real API server in server-side dry runs, and by the operator's own configuration loader.
+/// The Helm chart, rendered by the real helm (<see cref="HelmChart"/>) and judged by the real API server in
+/// server-side dry runs (helm's own server dry run submits nothing), and by the operator's own configuration loader.
 /// </summary>
 [Collection(TestCollections.ControlPlane)]
 public sealed class ChartTests(ControlPlaneFixture controlPlane)
@@ -31,55 +30,38 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
     }
 
     [Theory]
-    [InlineData("defaults", null)]
-    [InlineData("cert-manager", DistributionFiles.CertManagerValues)]
-    [InlineData("service-monitor", DistributionFiles.ServiceMonitorValues)]
-    public async Task Rendered_chart_is_accepted_by_the_API_server(string variant, string? values)
+    [MemberData(nameof(ChartValuesTests.DocumentedValueSets), MemberType = typeof(ChartValuesTests))]
+    public async Task Rendered_chart_is_accepted_by_the_API_server(string variant, string values)
     {
         await controlPlane.InstallCrdsAsync();
         await DistributionFiles.InstallThirdPartyCrdsAsync(controlPlane);
-        var ns = await controlPlane.CreateNamespaceAsync($"chart-{variant}");
-        var chart = DistributionFiles.Chart.Render(Release, ns, values);
+        var ns = await controlPlane.CreateNamespaceAsync("chart");
+        var chart = await HelmChart.TemplateAsync(Release, ns, values);
 
         var result = await DistributionFiles.DryRunAsync(controlPlane, chart.Manifest, ns);
 
-        var expected = new List<string>
+        var applied = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ')[0]);
+        applied.Should().BeEquivalentTo(chart.Objects.Select(KubectlName), $"the API server accepts every object of the {variant} values");
+        if (variant == "defaults")
         {
-            "serviceaccount/image-operator", "configmap/image-operator-config", "deployment.apps/image-operator",
-            "service/image-operator-webhook", "service/image-operator-metrics",
-            "clusterrole.rbac.authorization.k8s.io/image-operator-manager",
-            "clusterrolebinding.rbac.authorization.k8s.io/image-operator-manager",
-            "role.rbac.authorization.k8s.io/image-operator-leader-election",
-            "rolebinding.rbac.authorization.k8s.io/image-operator-leader-election",
-            "validatingwebhookconfiguration.admissionregistration.k8s.io/image-operator-validating-webhook",
-            "mutatingwebhookconfiguration.admissionregistration.k8s.io/image-operator-mutating-webhook",
-        };
-        if (values == DistributionFiles.CertManagerValues)
-        {
-            expected.AddRange(["issuer.cert-manager.io/image-operator-selfsigned", "certificate.cert-manager.io/image-operator-webhook"]);
-        }
-        else
-        {
-            expected.AddRange([
+            applied.Should().BeEquivalentTo(
+                "serviceaccount/image-operator", "configmap/image-operator-config", "deployment.apps/image-operator",
+                "service/image-operator-webhook", "service/image-operator-metrics",
+                "clusterrole.rbac.authorization.k8s.io/image-operator-manager",
+                "clusterrolebinding.rbac.authorization.k8s.io/image-operator-manager",
+                "role.rbac.authorization.k8s.io/image-operator-leader-election",
+                "rolebinding.rbac.authorization.k8s.io/image-operator-leader-election",
                 "role.rbac.authorization.k8s.io/image-operator-webhook-certificate",
                 "rolebinding.rbac.authorization.k8s.io/image-operator-webhook-certificate",
-            ]);
+                "validatingwebhookconfiguration.admissionregistration.k8s.io/image-operator-validating-webhook",
+                "mutatingwebhookconfiguration.admissionregistration.k8s.io/image-operator-mutating-webhook");
         }
-
-        if (values == DistributionFiles.ServiceMonitorValues)
-        {
-            expected.Add("servicemonitor.monitoring.coreos.com/image-operator");
-        }
-
-        var applied = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' ')[0]).ToList();
-        applied.Should().BeEquivalentTo(expected);
     }
 
     [Fact]
-    public void Deployment_runs_unprivileged_on_a_read_only_root_filesystem()
+    public async Task Deployment_runs_unprivileged_on_a_read_only_root_filesystem()
     {
-        var deployment = DistributionFiles.Chart.Render(Release, "operators").Single("Deployment");
+        var deployment = (await HelmChart.TemplateAsync(Release, "operators")).Single("Deployment");
         var pod = Map(deployment, "spec", "template", "spec");
         var container = (IDictionary<string, object?>)((IList<object?>)pod["containers"]!).Single()!;
 
@@ -96,9 +78,9 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
     }
 
     [Fact]
-    public void Cert_manager_certificate_is_mounted_where_the_operator_reads_it_and_injected_into_the_webhooks()
+    public async Task Cert_manager_certificate_is_mounted_where_the_operator_reads_it_and_injected_into_the_webhooks()
     {
-        var chart = DistributionFiles.Chart.Render(Release, "operators", DistributionFiles.CertManagerValues);
+        var chart = await HelmChart.TemplateAsync(Release, "operators", DistributionFiles.CertManagerValues);
         var deployment = chart.Single("Deployment");
         var container = (IDictionary<string, object?>)((IList<object?>)Map(deployment, "spec", "template", "spec")["containers"]!).Single()!;
         var mount = ((IList<object?>)container["volumeMounts"]!).Cast<IDictionary<string, object?>>().Single(m => (string)m["name"]! == "webhook-cert");
@@ -114,9 +96,9 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
     }
 
     [Fact]
-    public void By_default_each_namespace_uses_the_operator_keys_only_under_its_own_prefix()
+    public async Task By_default_each_namespace_uses_the_operator_keys_only_under_its_own_prefix()
     {
-        var options = Operator(DistributionFiles.Chart.Render(Release, "operators")).GetRequiredService<OperatorOptions>();
+        var options = Operator(await HelmChart.TemplateAsync(Release, "operators")).GetRequiredService<OperatorOptions>();
 
         var grant = options.ObjectStores.Single().Grants.Single();
         grant.Should().BeEquivalentTo(new StoreGrant { Namespaces = ["*"], Buckets = ["images", "image-exports"], Prefix = "{namespace}/", Access = StoreAccess.ReadWrite });
@@ -125,9 +107,9 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
     }
 
     [Fact]
-    public void Grants_and_reserved_buckets_reach_the_operator()
+    public async Task Grants_and_reserved_buckets_reach_the_operator()
     {
-        var chart = DistributionFiles.Chart.Render(Release, "operators",
+        var chart = await HelmChart.TemplateAsync(Release, "operators",
             "objectStores: [{name: east, endpoint: 'https://s3.east.example:9000', credentialsSecret: {name: east-keys}, reservedBuckets: [audit, backups], "
             + "grants: [{namespaces: [team-a, team-b], buckets: ['{namespace}-images'], access: Read}, {namespaces: ['*'], buckets: ['*'], access: ReadWrite}]}]");
 
@@ -142,9 +124,9 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
     }
 
     [Fact]
-    public void Configuration_map_is_a_configuration_the_operator_accepts()
+    public async Task Configuration_map_is_a_configuration_the_operator_accepts()
     {
-        var chart = DistributionFiles.Chart.Render(Release, "operators",
+        var chart = await HelmChart.TemplateAsync(Release, "operators",
             "objectStores: [{name: east, endpoint: 'https://s3.east.example:9000', region: eu-east-1, caBundle: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\", credentialsSecret: {name: east-keys}}, {name: west, endpoint: 'http://minio.west:9000', credentialsSecret: {name: west-keys}}]");
         var services = Operator(chart);
 
@@ -173,9 +155,9 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
     }
 
     [Fact]
-    public void Certificate_secret_name_value_reaches_the_operator_and_its_Role()
+    public async Task Certificate_secret_name_value_reaches_the_operator_and_its_Role()
     {
-        var chart = DistributionFiles.Chart.Render(Release, "operators", "webhook: {certificates: {secretName: shared-webhook-tls}}");
+        var chart = await HelmChart.TemplateAsync(Release, "operators", "webhook: {certificates: {secretName: shared-webhook-tls}}");
 
         Operator(chart).GetRequiredService<WebhookOptions>().CertificateSecretName.Should().Be("shared-webhook-tls");
         var rules = ((IList<object?>)chart.Single("Role", "-webhook-certificate")["rules"]!).Cast<IDictionary<string, object?>>();
@@ -184,9 +166,9 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
     }
 
     [Fact]
-    public void Webhook_paths_are_the_operators_endpoints()
+    public async Task Webhook_paths_are_the_operators_endpoints()
     {
-        var chart = DistributionFiles.Chart.Render(Release, "operators");
+        var chart = await HelmChart.TemplateAsync(Release, "operators");
         var paths = chart.Objects.Where(o => ((string)o["kind"]!).EndsWith("WebhookConfiguration", StringComparison.Ordinal))
             .SelectMany(o => ((IList<object?>)o["webhooks"]!).Cast<IDictionary<string, object?>>())
             .Select(w => (string)Map(w, "clientConfig", "service")["path"]!);
@@ -198,7 +180,7 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
     }
 
     /// <summary>Builds (without starting) the operator with the chart's configuration file.</summary>
-    private static IServiceProvider Operator(RenderedChart chart)
+    internal static IServiceProvider Operator(RenderedChart chart)
     {
         var folder = Directory.CreateTempSubdirectory("chart-config-");
         try
@@ -211,6 +193,14 @@ public sealed class ChartTests(ControlPlaneFixture controlPlane)
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    /// <summary>How kubectl names an object it applied: <c>kind.group/name</c>, lowercase kind, no group for the core API.</summary>
+    private static string KubectlName(IDictionary<string, object?> manifest)
+    {
+        var apiVersion = (string)manifest["apiVersion"]!;
+        var group = apiVersion.Contains('/', StringComparison.Ordinal) ? "." + apiVersion[..apiVersion.IndexOf('/', StringComparison.Ordinal)] : "";
+        return $"{((string)manifest["kind"]!).ToLowerInvariant()}{group}/{Name(manifest)}";
     }
 
     private static string Name(IDictionary<string, object?> manifest) => (string)Map(manifest, "metadata")["name"]!;

@@ -1,4 +1,3 @@
-using ImageOperator.IntegrationTests.Distribution.Helm;
 using ImageOperator.Testing;
 
 namespace ImageOperator.IntegrationTests.Distribution;
@@ -11,9 +10,6 @@ internal static class DistributionFiles
 
     /// <summary>The kustomize layout.</summary>
     public static string ConfigDirectory => Path.Combine(RepositoryPaths.Root, "config");
-
-    /// <summary>The chart, parsed.</summary>
-    public static ChartRenderer Chart => LazyChart.Value;
 
     /// <summary>Values that turn on the optional integrations (their CRDs come from <see cref="ThirdPartyCrds"/>).</summary>
     public const string CertManagerValues = "webhook: {certificates: {certManager: {enabled: true}}}";
@@ -55,8 +51,6 @@ internal static class DistributionFiles
           scope: Namespaced
           versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]
         """;
-
-    private static readonly Lazy<ChartRenderer> LazyChart = new(() => ChartRenderer.Load(ChartDirectory));
 
     /// <summary>Installs <see cref="ThirdPartyCrds"/> once per API server.</summary>
     public static async Task InstallThirdPartyCrdsAsync(ControlPlaneFixture controlPlane)

@@ -1,5 +1,4 @@
 using FluentAssertions;
-using ImageOperator.IntegrationTests.Distribution.Helm;
 using ImageOperator.Testing;
 using Xunit;
 
@@ -46,21 +45,21 @@ public sealed class KustomizeTests(ControlPlaneFixture controlPlane)
         Directory.EnumerateFiles(bases, "*.yaml").ToDictionary(path => Path.GetFileName(path), File.ReadAllText)
             .Should().BeEquivalentTo(generated, "make manifests writes the same CRDs to crds/, config/crd/bases and the chart");
 
-        var kustomization = ValuesYaml.ParseMap(File.ReadAllText(Path.Combine(DistributionFiles.ConfigDirectory, "crd", "kustomization.yaml")));
+        var kustomization = YamlMaps.ParseMap(File.ReadAllText(Path.Combine(DistributionFiles.ConfigDirectory, "crd", "kustomization.yaml")));
         ((IList<object?>)kustomization["resources"]!).Should().BeEquivalentTo(generated.Keys.Select(name => $"bases/{name}"));
     }
 
     [Fact]
-    public void Rbac_rules_are_the_charts_rules()
+    public async Task Rbac_rules_are_the_charts_rules()
     {
-        var kustomized = ValuesYaml.ParseMap(File.ReadAllText(Path.Combine(DistributionFiles.ConfigDirectory, "rbac", "role.yaml")));
-        var chart = DistributionFiles.Chart.Render("image-operator", Namespace).Single("ClusterRole");
+        var kustomized = YamlMaps.ParseMap(File.ReadAllText(Path.Combine(DistributionFiles.ConfigDirectory, "rbac", "role.yaml")));
+        var chart = await HelmChart.TemplateAsync("image-operator", Namespace);
 
-        ValuesYaml.Emit(kustomized["rules"]).Should().Be(ValuesYaml.Emit(chart["rules"]));
+        YamlMaps.Emit(kustomized["rules"]).Should().Be(YamlMaps.Emit(chart.Single("ClusterRole")["rules"]));
         foreach (var (file, role) in new[] { ("leader_election_role.yaml", "-leader-election"), ("webhook_certificate_role.yaml", "-webhook-certificate") })
         {
-            var kustomizedRole = ValuesYaml.ParseMap(File.ReadAllText(Path.Combine(DistributionFiles.ConfigDirectory, "rbac", file)));
-            ValuesYaml.Emit(kustomizedRole["rules"]).Should().Be(ValuesYaml.Emit(DistributionFiles.Chart.Render("image-operator", Namespace).Single("Role", role)["rules"]));
+            var kustomizedRole = YamlMaps.ParseMap(File.ReadAllText(Path.Combine(DistributionFiles.ConfigDirectory, "rbac", file)));
+            YamlMaps.Emit(kustomizedRole["rules"]).Should().Be(YamlMaps.Emit(chart.Single("Role", role)["rules"]));
         }
     }
 
@@ -68,13 +67,13 @@ public sealed class KustomizeTests(ControlPlaneFixture controlPlane)
     public async Task Webhook_configurations_are_the_charts()
     {
         var built = (await controlPlane.KubectlAsync("kustomize", Path.Combine(DistributionFiles.ConfigDirectory, "default"))).EnsureSuccess();
-        var kustomized = built.StandardOutput.Split("\n---\n").Select(ValuesYaml.ParseMap);
+        var kustomized = built.StandardOutput.Split("\n---\n").Select(YamlMaps.ParseMap);
 
-        Webhooks(kustomized).Should().Be(Webhooks(DistributionFiles.Chart.Render("image-operator", Namespace).Objects));
+        Webhooks(kustomized).Should().Be(Webhooks((await HelmChart.TemplateAsync("image-operator", Namespace)).Objects));
     }
 
     /// <summary>The webhook configurations' entries, as YAML, for comparison.</summary>
-    private static string Webhooks(IEnumerable<SortedDictionary<string, object?>> objects) => ValuesYaml.Emit(objects
+    private static string Webhooks(IEnumerable<SortedDictionary<string, object?>> objects) => YamlMaps.Emit(objects
         .Where(o => ((string)o["kind"]!).EndsWith("WebhookConfiguration", StringComparison.Ordinal))
         .OrderBy(o => (string)o["kind"]!, StringComparer.Ordinal)
         .Select(o => (object?)new SortedDictionary<string, object?>(StringComparer.Ordinal)

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using FluentAssertions;
 using ImageOperator.Api.V1Alpha1;
 using ImageOperator.IntegrationTests.Controllers;
-using ImageOperator.IntegrationTests.Distribution.Helm;
 using ImageOperator.Runtime.Webhooks;
 using ImageOperator.Testing;
 using k8s;
@@ -32,7 +31,7 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
         await controlPlane.InstallCrdsAsync();
         _namespace = await controlPlane.CreateNamespaceAsync("rbac");
         // Webhooks that never fire (no object carries the selector's label) but that the operator must patch.
-        _chart = DistributionFiles.Chart.Render(_release, _namespace, "webhook: {failurePolicy: Ignore}");
+        _chart = await HelmChart.TemplateAsync(_release, _namespace, "webhook: {failurePolicy: Ignore}");
         var manifest = string.Join("---\n", _chart.Objects
             .Where(o => o["kind"] is "ServiceAccount" or "ClusterRole" or "ClusterRoleBinding" or "Role" or "RoleBinding"
                 or "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration")
@@ -40,10 +39,10 @@ public sealed class RbacTests(ControlPlaneFixture controlPlane, S3ServerFixture 
             {
                 foreach (var webhook in (o.GetValueOrDefault("webhooks") as IList<object?>) ?? [])
                 {
-                    ((IDictionary<string, object?>)webhook!)["objectSelector"] = ValuesYaml.ParseMap($"matchLabels: {{rbac-test: {_release}}}");
+                    ((IDictionary<string, object?>)webhook!)["objectSelector"] = YamlMaps.ParseMap($"matchLabels: {{rbac-test: {_release}}}");
                 }
 
-                return ValuesYaml.Emit(o);
+                return YamlMaps.Emit(o);
             }));
         (await controlPlane.KubectlWithInputAsync(manifest, "apply", "-n", _namespace, "-f", "-")).EnsureSuccess();
     }

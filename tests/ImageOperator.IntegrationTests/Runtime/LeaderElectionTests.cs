@@ -99,6 +99,38 @@ public sealed class LeaderElectionTests(ControlPlaneFixture controlPlane) : IAsy
     }
 
     [Fact]
+    public async Task A_stopping_leader_keeps_its_lease_while_its_work_drains()
+    {
+        // Controllers drain their reconciles on shutdown (a transfer finishing or aborting its upload), for longer
+        // than a lease lasts: a standby that took over meanwhile would run the same transfer beside it.
+        var leader = new Candidate(this, "draining");
+        var standby = new Candidate(this, "standby");
+        var drained = new TaskCompletionSource();
+        var drainedAt = DateTime.MinValue;
+        leader.Start(async (_, token) =>
+        {
+            await Task.Delay(Timeout.Infinite, token).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            drainedAt = DateTime.UtcNow;
+            drained.SetResult();
+        });
+        await Eventually.HoldsAsync(() => leader.Elector.IsLeader, "a leader");
+        var takenAt = DateTime.MinValue;
+        standby.Start((_, token) =>
+        {
+            takenAt = DateTime.UtcNow;
+            return Task.Delay(Timeout.Infinite, token);
+        });
+
+        await leader.StopAsync(TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(() => standby.Elector.IsLeader, "the standby to take over once the leader released the lease", TimeSpan.FromSeconds(10));
+
+        drained.Task.IsCompleted.Should().BeTrue();
+        takenAt.Should().BeAfter(drainedAt, "the lease (3 s) stayed renewed through the 6 s drain");
+        await standby.StopAsync();
+    }
+
+    [Fact]
     public async Task A_leader_that_loses_its_lease_stops_its_work()
     {
         var candidate = new Candidate(this, "deposed");
@@ -159,10 +191,10 @@ public sealed class LeaderElectionTests(ControlPlaneFixture controlPlane) : IAsy
             running = Elector.RunAsync(token => work(Identity, token), () => Interlocked.Increment(ref stoppedLeading), stop.Token);
         }
 
-        public async Task StopAsync()
+        public async Task StopAsync(TimeSpan? timeout = null)
         {
             await stop.CancelAsync();
-            await running.WaitAsync(TimeSpan.FromSeconds(10));
+            await running.WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
         }
     }
 }

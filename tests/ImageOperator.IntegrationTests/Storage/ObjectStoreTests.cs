@@ -270,6 +270,29 @@ public sealed class ObjectStoreTests(S3ServerFixture s3) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_upload_aborted_by_another_writer_fails_as_a_storage_error_not_as_a_missing_object()
+    {
+        // What a replica taking over an import does to the leftovers of the previous leader's attempt.
+        const string key = "taken-over/disk.qcow2";
+        await using var upload = await store.StartUploadAsync(bucket, key, new MultipartUploadOptions { PartSize = 5 * MiB, MaxPartsInFlight = 1 });
+        await upload.WriteAsync(RandomBytes(5 * MiB));
+        using (var other = NewStore(s3.SecretKey))
+        {
+            (await other.AbortIncompleteUploadsAsync(bucket, key)).Should().Be(1);
+        }
+
+        var finish = async () =>
+        {
+            await upload.WriteAsync(RandomBytes(5 * MiB));
+            await upload.CompleteAsync();
+        };
+
+        (await finish.Should().ThrowAsync<ObjectStorageException>())
+            .Where(e => e.Error == ObjectStorageError.Other, "a new upload can succeed: the transfer is retried, not failed as SourceNotFound")
+            .WithMessage("*aborted by another writer*NoSuchUpload*");
+    }
+
+    [Fact]
     public async Task A_source_failing_mid_upload_leaves_no_incomplete_upload_once_disposed()
     {
         const string key = "failed/disk.vdi";

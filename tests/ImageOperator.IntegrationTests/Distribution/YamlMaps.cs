@@ -4,14 +4,14 @@ using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace ImageOperator.IntegrationTests.Distribution.Helm;
+namespace ImageOperator.IntegrationTests.Distribution;
 
 /// <summary>
-/// Chart values as Helm sees them: YAML read into maps (<see cref="SortedDictionary{TKey,TValue}"/>, ordinal keys),
-/// lists and typed scalars (plain <c>true</c>/<c>2</c>/<c>null</c> become bool/long/null; quoted text stays a
-/// string), and written back with <see cref="Emit"/> the way <c>toYaml</c> does (sorted keys, block style).
+/// YAML read into maps (<see cref="SortedDictionary{TKey,TValue}"/>, ordinal keys), lists and typed scalars (plain
+/// <c>true</c>/<c>2</c>/<c>null</c> become bool/long/null; quoted text stays a string), for assertions on manifests
+/// and values, and written back with <see cref="Emit"/> in one canonical form (sorted keys, block style).
 /// </summary>
-internal static partial class ValuesYaml
+internal static partial class YamlMaps
 {
     /// <summary>Reads the first document of <paramref name="yaml"/>; an empty document is an empty map.</summary>
     public static SortedDictionary<string, object?> ParseMap(string yaml)
@@ -24,10 +24,10 @@ internal static partial class ValuesYaml
         }
 
         return Convert(stream.Documents[0].RootNode) as SortedDictionary<string, object?>
-            ?? throw new InvalidDataException("the values document is not a map");
+            ?? throw new InvalidDataException("the YAML document is not a map");
     }
 
-    /// <summary>Merges <paramref name="overrides"/> into <paramref name="values"/>: maps merge key by key, anything else replaces.</summary>
+    /// <summary>Merges <paramref name="overrides"/> into <paramref name="values"/> as helm merges values files: maps key by key, anything else (lists included) replaced.</summary>
     public static void Merge(IDictionary<string, object?> values, IDictionary<string, object?> overrides)
     {
         foreach (var (key, value) in overrides)
