@@ -53,10 +53,15 @@ cluster-up: ## Start a one-node cluster (kubelet, docker, RGW) in .cluster/ and 
 	bash tests/cluster/provision.sh >/dev/null
 	bash tests/cluster/cluster-up.sh $(CLUSTER_DIR)
 	bash tests/cluster/build-operator-image.sh $(CLUSTER_DIR) $(CLUSTER_IMG)
+	@source $(CLUSTER_DIR)/env && printf '%s\n' \
+	  "image: {repository: $(firstword $(subst :, ,$(CLUSTER_IMG))), tag: $(lastword $(subst :, ,$(CLUSTER_IMG))), pullPolicy: Never}" \
+	  "objectStores:" "- name: default" "  endpoint: $$CLUSTER_S3_ENDPOINT" "  credentialsSecret: {name: image-operator-s3}" \
+	  '  grants: [{namespaces: ["*"], buckets: [images, image-exports], prefix: "{namespace}/", access: ReadWrite}]' \
+	  >$(CLUSTER_DIR)/values.yaml
 	@echo "cluster ready. In a shell: source $(CLUSTER_DIR)/env  (KUBECONFIG, DOCKER_HOST, S3 keys), then:"
 	@echo "  kubectl create namespace image-operator-system"
 	@echo "  kubectl -n image-operator-system create secret generic image-operator-s3 --from-literal=accessKey=\$$S3_ACCESS_KEY --from-literal=secretKey=\$$S3_SECRET_KEY"
-	@echo "  helm install image-operator charts/image-operator -n image-operator-system --set image.repository=$(firstword $(subst :, ,$(CLUSTER_IMG))) --set image.tag=dev --set image.pullPolicy=Never --set 'objectStores[0].endpoint='\$$CLUSTER_S3_ENDPOINT"
+	@echo "  helm install image-operator charts/image-operator -n image-operator-system -f $(CLUSTER_DIR)/values.yaml --wait"
 
 cluster-down: ## Stop the cluster of `make cluster-up` and remove what it set up on the host.
 	bash tests/cluster/cluster-down.sh $(CLUSTER_DIR)
